@@ -1,0 +1,124 @@
+// Package harden is the whole post-renderer as a function: rendered
+// manifests in, hardened manifests out. Documents the filters leave
+// unchanged come out as their input bytes; changed ones are re-encoded;
+// documents a filter adds follow the document they were added after.
+package harden
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/chartsec/chartsec-harden/manifest"
+	"github.com/chartsec/chartsec-harden/report"
+	"github.com/chartsec/chartsec-harden/transform"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Run hardens a rendered stream with cfg, recording what it did in rep
+// (which may be nil). On error it returns no output at all.
+func Run(in []byte, cfg transform.Config, rep *report.Report) ([]byte, error) {
+	scope := cfg.Scope(rep)
+	return run(in, scope, cfg.Filters(scope))
+}
+
+func run(in []byte, scope *transform.Scope, filters []kio.Filter) ([]byte, error) {
+	docs := manifest.Split(in)
+	if err := manifest.Parse(docs, scope.Needs); err != nil {
+		return nil, err
+	}
+	var nodes []*yaml.RNode
+	original := map[*yaml.Node]*manifest.Doc{}
+	before := map[*yaml.Node]*yaml.Node{}
+	scope.Objects = map[*yaml.Node]report.Object{}
+	for _, d := range docs {
+		if d.Node == nil {
+			continue
+		}
+		root := d.Node.YNode()
+		nodes = append(nodes, d.Node)
+		original[root] = d
+		before[root] = d.Node.Copy().YNode()
+		scope.Objects[root] = report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Node.GetName(),
+			Namespace: d.Node.GetNamespace(), Source: d.Source, Line: d.Line}
+	}
+	var err error
+	for _, f := range filters {
+		if nodes, err = f.Filter(nodes); err != nil {
+			return nil, fmt.Errorf("%T: %w", f, err)
+		}
+	}
+
+	changed := map[int][]byte{}
+	added := map[int][][]byte{}
+	after := -1 // the original document the next added one follows
+	seen := 0
+	for _, n := range nodes {
+		if d, ok := original[n.YNode()]; ok {
+			seen++
+			after = d.Index
+			if !manifest.Equal(before[n.YNode()], n.YNode()) {
+				if changed[d.Index], err = manifest.Encode(n, d.SeqIndent); err != nil {
+					return nil, fmt.Errorf("%s: encoding: %w", d.Label(), err)
+				}
+			}
+			continue
+		}
+		var follows *manifest.Doc
+		if after >= 0 {
+			follows = docs[after]
+		}
+		fileWith(n, follows)
+		b, err := manifest.Encode(n, yaml.CompactSequenceStyle)
+		if err != nil {
+			return nil, fmt.Errorf("encoding an added %s: %w", n.GetKind(), err)
+		}
+		added[after] = append(added[after], b)
+	}
+	if seen != len(original) {
+		return nil, fmt.Errorf("internal error: the filters dropped %d of %d documents", len(original)-seen, len(original))
+	}
+
+	var out bytes.Buffer
+	out.Grow(len(in) + len(in)/8)
+	writeAdded := func(i int) {
+		for _, b := range added[i] {
+			if out.Len() > 0 && out.Bytes()[out.Len()-1] != '\n' {
+				out.WriteByte('\n')
+			}
+			out.WriteString("---\n")
+			out.Write(b)
+		}
+	}
+	writeAdded(-1)
+	for _, d := range docs {
+		out.WriteString(d.Separator)
+		if b, ok := changed[d.Index]; ok {
+			out.Write(b)
+		} else {
+			out.Write(d.Raw)
+		}
+		writeAdded(d.Index)
+	}
+	return out.Bytes(), nil
+}
+
+// fileWith files an added document with the chart template of the one it
+// follows: Helm 3's "# Source:" comment, so `helm template -s` shows it, or
+// Helm 4's filename annotation, by which Helm groups its output.
+func fileWith(n *yaml.RNode, d *manifest.Doc) {
+	if d == nil || d.Source == "" {
+		return
+	}
+	if d.Node != nil {
+		if v, ok := d.Node.GetAnnotations()[manifest.HelmFilenameAnnotation]; ok {
+			if _, has := n.GetAnnotations()[manifest.HelmFilenameAnnotation]; !has {
+				_ = n.PipeE(yaml.SetAnnotation(manifest.HelmFilenameAnnotation, v))
+			}
+			return
+		}
+	}
+	if n.YNode().HeadComment == "" && len(n.YNode().Content) > 0 && n.YNode().Content[0].HeadComment == "" {
+		n.YNode().Content[0].HeadComment = "# Source: " + d.Source
+	}
+}

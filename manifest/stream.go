@@ -1,0 +1,292 @@
+// Package manifest splits a rendered multi-document YAML stream into
+// documents that keep their exact bytes, parses the ones a caller asks for,
+// and writes the stream back: untouched documents as their input bytes,
+// changed ones re-encoded with kyaml, so comments and key order stay.
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Doc is one document of the stream.
+type Doc struct {
+	// Index counts documents from 0 in stream order; the text before the
+	// first separator is document 0 even when it is empty.
+	Index int
+	// Separator is the "---" line that opened the document, with its
+	// newline; empty for the text before the first separator.
+	Separator string
+	// Raw is the document's text after the separator line, byte for byte.
+	Raw []byte
+	// Line is the 1-based line of the stream where Raw starts.
+	Line int
+	// Source is the file named by a Helm 3 "# Source:" comment, or by
+	// Helm 4's postrender-filename annotation once parsed.
+	Source string
+	// APIVersion and Kind are read from the parsed document; empty when
+	// the document has none (comment-only, empty or not a mapping).
+	APIVersion, Kind string
+	// Node is the parsed document when Keep asked for it, else nil.
+	Node *yaml.RNode
+	// SeqIndent is how the document indents its lists, so a re-encoded
+	// document keeps the look of its input.
+	SeqIndent yaml.SequenceIndentStyle
+}
+
+// Label names the document for messages: index, kind/name and source file.
+func (d *Doc) Label() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "document %d", d.Index)
+	if d.Kind != "" {
+		b.WriteString(" (" + d.Kind)
+		if d.Node != nil {
+			if name := d.Node.GetName(); name != "" {
+				b.WriteString(" " + name)
+			}
+		}
+		b.WriteString(")")
+	}
+	if d.Source != "" {
+		b.WriteString(" from " + d.Source)
+	}
+	return b.String()
+}
+
+// Error is an input error tied to a document and a stream line.
+type Error struct {
+	Doc  *Doc
+	Line int // 1-based stream line, 0 when unknown
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s, line %d: %s", e.Doc.Label(), e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Doc.Label(), e.Msg)
+}
+
+// HelmFilenameAnnotation is the annotation Helm 4 puts on every document it
+// hands to a post-renderer, naming the template file it came from.
+const HelmFilenameAnnotation = "postrenderer.helm.sh/postrender-filename"
+
+// Split cuts data into documents at "---" separator lines. It never fails:
+// what the documents contain is checked by Parse.
+func Split(data []byte) []*Doc {
+	docs := []*Doc{{Index: 0, Line: 1}}
+	cur := docs[0]
+	start := 0
+	line := 1
+	for pos := 0; pos < len(data); {
+		end := bytes.IndexByte(data[pos:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = pos + end + 1
+		}
+		if isSeparator(data[pos:next]) {
+			cur.Raw = data[start:pos]
+			cur = &Doc{Index: len(docs), Separator: string(data[pos:next]), Line: line + 1}
+			docs = append(docs, cur)
+			start = next
+		}
+		pos = next
+		line++
+	}
+	cur.Raw = data[start:]
+	for _, d := range docs {
+		d.Source = sourceComment(d.Raw)
+	}
+	return docs
+}
+
+// isSeparator reports whether line is a YAML document start marker that
+// opens an empty line or a comment ("---", "--- # x"). A marker followed by
+// content ("--- {a: 1}") is treated as a separator too; Parse sees the
+// content because the separator is part of what it parses.
+func isSeparator(line []byte) bool {
+	if !bytes.HasPrefix(line, []byte("---")) {
+		return false
+	}
+	rest := line[3:]
+	return len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'
+}
+
+// separatorContent is what follows "---" on the separator line, if it is
+// more than blanks and a comment.
+func separatorContent(sep string) string {
+	rest := strings.TrimSpace(strings.TrimPrefix(sep, "---"))
+	if rest == "" || strings.HasPrefix(rest, "#") {
+		return ""
+	}
+	return rest
+}
+
+func sourceComment(raw []byte) string {
+	for len(raw) > 0 {
+		end := bytes.IndexByte(raw, '\n')
+		line := raw
+		if end >= 0 {
+			line = raw[:end]
+			raw = raw[end+1:]
+		} else {
+			raw = nil
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if !bytes.HasPrefix(line, []byte("#")) {
+			return ""
+		}
+		if s, ok := bytes.CutPrefix(line, []byte("# Source: ")); ok {
+			return string(bytes.TrimSpace(s))
+		}
+	}
+	return ""
+}
+
+// Keep tells Parse which documents to keep parsed, by apiVersion and kind.
+type Keep func(apiVersion, kind string) bool
+
+// MaxAliasNodes bounds how many nodes the aliases of one kept document may
+// expand to. Kept documents are edited, so aliases in them are expanded;
+// a billion-laughs document is refused instead of eating the memory.
+const MaxAliasNodes = 1 << 20
+
+// Parse checks that every document is well-formed YAML holding one mapping
+// (or nothing), records its kind, and keeps the parsed node of the documents
+// keep selects. Documents are parsed concurrently; the first error in
+// stream order is returned.
+func Parse(docs []*Doc, keep Keep) error {
+	errs := make([]error, len(docs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				errs[i] = parseOne(docs[i], keep)
+			}
+		}()
+	}
+	for i := range docs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return errors.Join(firstError(errs))
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseOne(d *Doc, keep Keep) error {
+	text := d.Raw
+	lineOffset := d.Line - 1
+	if c := separatorContent(d.Separator); c != "" {
+		text = append([]byte(d.Separator), d.Raw...)
+		lineOffset--
+	}
+	if len(bytes.TrimSpace(text)) == 0 {
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	var node yaml.Node
+	if err := dec.Decode(&node); err != nil {
+		if err == io.EOF {
+			return nil // comments only
+		}
+		return yamlError(d, err, lineOffset)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		line := 0
+		if err == nil {
+			line = extra.Line + lineOffset
+		}
+		return &Error{Doc: d, Line: line, Msg: "more than one YAML document without a \"---\" line between them (a \"...\" marker?)"}
+	}
+	if node.Kind != yaml.DocumentNode || len(node.Content) != 1 {
+		return nil
+	}
+	root := node.Content[0]
+	switch root.Kind {
+	case yaml.MappingNode:
+	case yaml.ScalarNode:
+		if root.Tag == "!!null" {
+			return nil
+		}
+		return &Error{Doc: d, Line: root.Line + lineOffset, Msg: "document is a plain value, not a Kubernetes object (a mapping)"}
+	case yaml.SequenceNode:
+		return &Error{Doc: d, Line: root.Line + lineOffset, Msg: "document is a YAML list, not a Kubernetes object (a mapping); Helm refuses it too"}
+	default:
+		return &Error{Doc: d, Line: root.Line + lineOffset, Msg: "document is not a Kubernetes object (a mapping)"}
+	}
+	d.APIVersion = scalarField(root, "apiVersion")
+	d.Kind = scalarField(root, "kind")
+	if d.Source == "" {
+		if meta := mapField(root, "metadata"); meta != nil {
+			if ann := mapField(meta, "annotations"); ann != nil {
+				d.Source = scalarField(ann, HelmFilenameAnnotation)
+			}
+		}
+	}
+	if !keep(d.APIVersion, d.Kind) {
+		return nil
+	}
+	if err := expandAliases(root); err != nil {
+		return &Error{Doc: d, Msg: err.Error()}
+	}
+	d.SeqIndent = yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(string(d.Raw)))
+	d.Node = yaml.NewRNode(root)
+	return nil
+}
+
+func yamlError(d *Doc, err error, lineOffset int) error {
+	msg := err.Error()
+	// go-yaml says "yaml: line N: ..." with N counted inside the document.
+	var n int
+	if _, scanErr := fmt.Sscanf(msg, "yaml: line %d:", &n); scanErr == nil {
+		rest := msg[strings.Index(msg[len("yaml: line "):], ":")+len("yaml: line ")+1:]
+		return &Error{Doc: d, Line: n + lineOffset, Msg: "invalid YAML:" + rest}
+	}
+	return &Error{Doc: d, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+func scalarField(m *yaml.Node, key string) string {
+	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
+}
+
+func mapField(m *yaml.Node, key string) *yaml.Node {
+	if v := field(m, key); v != nil && v.Kind == yaml.MappingNode {
+		return v
+	}
+	return nil
+}
+
+func field(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,152 @@
+// Package report collects what chartsec-harden changed and found, per
+// workload and control, and writes it for people (text) and machines.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Severity orders findings; a CI gate fails at or above a chosen one.
+type Severity int
+
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return "info"
+}
+
+// ParseSeverity reads "info", "warning" or "error".
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(s) {
+	case "info":
+		return Info, nil
+	case "warning":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	}
+	return Info, fmt.Errorf("unknown severity %q (info, warning, error)", s)
+}
+
+// Object names the document a finding is about.
+type Object struct {
+	Doc       int    // index of the document in the stream
+	Kind      string // e.g. Deployment
+	Name      string
+	Namespace string
+	Source    string // the chart template file, when known
+	Line      int    // 1-based line of the document in the stream
+}
+
+func (o Object) String() string {
+	s := o.Kind + " "
+	if o.Namespace != "" {
+		s += o.Namespace + "/"
+	}
+	return s + o.Name
+}
+
+// Finding is one thing changed or found.
+type Finding struct {
+	Object    Object
+	Control   string // the control (config key) it belongs to, e.g. podSecurity
+	Rule      string // a stable id within the control, e.g. runAsUser
+	Severity  Severity
+	Container string // empty for pod-level findings
+	Message   string
+	// Changed is true when the tool applied a change (transform mode).
+	Changed bool
+}
+
+// Report is safe for concurrent use; a nil *Report discards everything.
+type Report struct {
+	mu       sync.Mutex
+	findings []Finding
+}
+
+// Add records a finding.
+func (r *Report) Add(f Finding) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.findings = append(r.findings, f)
+	r.mu.Unlock()
+}
+
+// Findings returns the findings in stream order, then in the order added.
+func (r *Report) Findings() []Finding {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := append([]Finding(nil), r.findings...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Object.Doc < out[j].Object.Doc })
+	return out
+}
+
+// WriteSummary writes one line per object: what changed, by control, and
+// then one line per warning or error found.
+func (r *Report) WriteSummary(w io.Writer) error {
+	fs := r.Findings()
+	var lines []string
+	for i := 0; i < len(fs); {
+		j := i
+		for j < len(fs) && fs[j].Object == fs[i].Object {
+			j++
+		}
+		group := fs[i:j]
+		var changed []string
+		seen := map[string]bool{}
+		for _, f := range group {
+			if f.Changed && !seen[f.Control] {
+				seen[f.Control] = true
+				changed = append(changed, f.Control)
+			}
+		}
+		if len(changed) > 0 {
+			lines = append(lines, fmt.Sprintf("hardened %s: %s", objectLabel(group[0].Object), strings.Join(changed, ", ")))
+		}
+		for _, f := range group {
+			if !f.Changed && f.Severity >= Warning {
+				lines = append(lines, fmt.Sprintf("%s %s%s: %s", f.Severity, objectLabel(f.Object), containerLabel(f.Container), f.Message))
+			}
+		}
+		i = j
+	}
+	for _, l := range lines {
+		if _, err := fmt.Fprintln(w, "chartsec-harden: "+l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func objectLabel(o Object) string {
+	if o.Source != "" {
+		return o.String() + " (" + o.Source + ")"
+	}
+	return o.String()
+}
+
+func containerLabel(c string) string {
+	if c == "" {
+		return ""
+	}
+	return " container " + c
+}

@@ -1,0 +1,193 @@
+package transform
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/chartsec/chartsec-harden/report"
+	"gopkg.in/yaml.v3"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+)
+
+// Config is the whole configuration file. Each section is the
+// configuration of one filter; the rest is shared by all of them.
+type Config struct {
+	// Disable switches controls off for every workload.
+	Disable []string `yaml:"disable" json:"disable"`
+	// Exclude exempts matching workloads or containers from controls.
+	Exclude []ExcludeRule `yaml:"exclude" json:"exclude"`
+	// Workloads are custom resource kinds with a pod template.
+	Workloads []CustomWorkload `yaml:"workloads" json:"workloads"`
+
+	PodSecurity         PodSecurity         `yaml:"podSecurity" json:"podSecurity"`
+	ContainerSecurity   ContainerSecurity   `yaml:"containerSecurity" json:"containerSecurity"`
+	WritableDirs        WritableDirs        `yaml:"writableDirs" json:"writableDirs"`
+	Images              Images              `yaml:"images" json:"images"`
+	Resources           Resources           `yaml:"resources" json:"resources"`
+	ServiceAccountToken ServiceAccountToken `yaml:"serviceAccountToken" json:"serviceAccountToken"`
+}
+
+// DefaultConfig is the configuration used when no file is given; a file
+// overrides the keys it sets (lists are replaced, not merged).
+func DefaultConfig() Config {
+	return Config{
+		Workloads: []CustomWorkload{
+			{APIVersion: "argoproj.io/*", Kind: "Rollout", PodTemplate: "spec.template", Replicas: "spec.replicas"},
+		},
+		PodSecurity: PodSecurity{RunAsUser: 1000, RunAsGroup: 1000, FSGroup: 1000, FSGroupChangePolicy: "OnRootMismatch"},
+		ContainerSecurity: ContainerSecurity{
+			AllowedCapabilities: []string{"NET_BIND_SERVICE"},
+		},
+		WritableDirs: WritableDirs{
+			Paths: []string{"/tmp"},
+			Rules: []WritableDirRule{{Image: "*nginx*", Paths: []string{"/var/cache/nginx", "/run"}}},
+		},
+		Images: Images{PullPolicy: PullAlways},
+		Resources: Resources{
+			Requests: ResourceValues{CPU: "250m", Memory: "256Mi"},
+			Limits:   ResourceValues{CPU: "500m", Memory: "512Mi"},
+		},
+	}
+}
+
+// LoadConfig reads a YAML configuration over the defaults. Unknown keys
+// are errors, so a typo never silently turns a setting off.
+func LoadConfig(r io.Reader) (Config, error) {
+	cfg := DefaultConfig()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return cfg, err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return cfg, nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return cfg, configError(err)
+	}
+	return cfg, cfg.Validate()
+}
+
+var sectionNames = strings.NewReplacer(
+	"type transform.Config", "the top level",
+	"type transform.PodSecurity", "podSecurity",
+	"type transform.ContainerSecurity", "containerSecurity",
+	"type transform.WritableDirs", "writableDirs",
+	"type transform.WritableDirRule", "a writableDirs rule",
+	"type transform.Images", "images",
+	"type transform.Resources", "resources",
+	"type transform.ResourceValues", "resources",
+	"type transform.ServiceAccountToken", "serviceAccountToken",
+	"type transform.ExcludeRule", "an exclude rule",
+	"type transform.CustomWorkload", "a workloads entry",
+	"field ", "unknown key ",
+	"yaml: unmarshal errors:\n  ", "",
+	"yaml: ", "",
+)
+
+func configError(err error) error {
+	return errors.New(sectionNames.Replace(err.Error()))
+}
+
+// Validate reports the first setting that cannot work, naming its key.
+func (c Config) Validate() error {
+	for _, d := range c.Disable {
+		if !slices.Contains(Controls, d) {
+			return fmt.Errorf("disable: unknown control %q (known: %s)", d, strings.Join(Controls, ", "))
+		}
+	}
+	for i, r := range c.Exclude {
+		for _, ctl := range r.Controls {
+			if ctl != AllControls && !slices.Contains(Controls, ctl) {
+				return fmt.Errorf("exclude[%d].controls: unknown control %q (known: all, %s)", i, ctl, strings.Join(Controls, ", "))
+			}
+		}
+	}
+	for i, w := range c.Workloads {
+		if w.Kind == "" || w.APIVersion == "" || w.PodTemplate == "" {
+			return fmt.Errorf("workloads[%d]: apiVersion, kind and podTemplate are required", i)
+		}
+	}
+	p := c.PodSecurity
+	if p.RunAsUser <= 0 {
+		return fmt.Errorf("podSecurity.runAsUser: %d is not a non-root user ID (use 1 or more)", p.RunAsUser)
+	}
+	if p.RunAsGroup < 0 || p.FSGroup < 0 {
+		return errors.New("podSecurity.runAsGroup and podSecurity.fsGroup must not be negative")
+	}
+	switch p.FSGroupChangePolicy {
+	case "", "OnRootMismatch", "Always":
+	default:
+		return fmt.Errorf("podSecurity.fsGroupChangePolicy: %q is not OnRootMismatch, Always or empty", p.FSGroupChangePolicy)
+	}
+	for _, cp := range c.ContainerSecurity.AllowedCapabilities {
+		if strings.TrimSpace(cp) == "" || strings.ContainsAny(cp, " ,") {
+			return fmt.Errorf("containerSecurity.allowedCapabilities: %q is not a capability name", cp)
+		}
+	}
+	for _, wp := range c.WritableDirs.Paths {
+		if !path.IsAbs(wp) || path.Clean(wp) == "/" {
+			return fmt.Errorf("writableDirs.paths: %q is not an absolute directory below /", wp)
+		}
+	}
+	for i, r := range c.WritableDirs.Rules {
+		for _, wp := range r.Paths {
+			if !path.IsAbs(wp) || path.Clean(wp) == "/" {
+				return fmt.Errorf("writableDirs.rules[%d].paths: %q is not an absolute directory below /", i, wp)
+			}
+		}
+	}
+	if c.WritableDirs.SizeLimit != "" && quantity(c.WritableDirs.SizeLimit) == nil {
+		return fmt.Errorf("writableDirs.sizeLimit: %q is not a quantity", c.WritableDirs.SizeLimit)
+	}
+	switch c.Images.PullPolicy {
+	case PullAlways, PullIfNotPresent, PullPolicyKeep:
+	default:
+		return fmt.Errorf("images.pullPolicy: %q is not Always, IfNotPresent or keep", c.Images.PullPolicy)
+	}
+	return c.Resources.Validate()
+}
+
+// Scope returns the state the filters of one run share.
+func (c Config) Scope(rep *report.Report) *Scope {
+	s := &Scope{CustomWorkloads: c.Workloads, Exclude: c.Exclude, Disabled: map[string]bool{}, Report: rep}
+	for _, d := range c.Disable {
+		s.Disabled[d] = true
+	}
+	return s
+}
+
+// Filters returns the filters in the order they run. WritableDirs runs
+// before ContainerSecurity: it mounts volumes only where the root
+// filesystem is not read-only yet.
+func (c Config) Filters(s *Scope) []kio.Filter {
+	c.PodSecurity.Scope = s
+	c.ContainerSecurity.Scope = s
+	c.WritableDirs.Scope = s
+	c.Images.Scope = s
+	c.Resources.Scope = s
+	c.ServiceAccountToken.Scope = s
+	return []kio.Filter{
+		c.PodSecurity, c.WritableDirs, c.ContainerSecurity, c.Images, c.Resources, c.ServiceAccountToken,
+	}
+}
+
+// Needs reports whether the filters read or change documents of this
+// apiVersion and kind; the others pass through as bytes, unparsed.
+func (s *Scope) Needs(apiVersion, kind string) bool {
+	if _, ok := s.TemplatePath(apiVersion, kind); ok {
+		return true
+	}
+	switch kind {
+	case "ServiceAccount", "RoleBinding", "ClusterRoleBinding", "Service", "HorizontalPodAutoscaler",
+		"NetworkPolicy", "PodDisruptionBudget", "LimitRange":
+		return true
+	}
+	return false
+}

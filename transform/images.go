@@ -1,0 +1,116 @@
+package transform
+
+import (
+	"strings"
+
+	"github.com/chartsec/chartsec-harden/report"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Pull policies Images accepts; PullPolicyKeep leaves every container as
+// the chart set it.
+const (
+	PullAlways       = "Always"
+	PullIfNotPresent = "IfNotPresent"
+	PullPolicyKeep   = "keep"
+)
+
+// Images sets imagePullPolicy, adds imagePullSecrets, and reports image
+// references with a "latest" tag or no tag. Images pinned by digest get
+// IfNotPresent: the digest already names one exact image. A chart's Never
+// (images preloaded on the nodes) and its choice for a digest stay.
+type Images struct {
+	// PullPolicy for images referenced by tag: Always, IfNotPresent or keep.
+	PullPolicy string `yaml:"pullPolicy" json:"pullPolicy"`
+	// PullSecrets are added to every pod spec's imagePullSecrets.
+	PullSecrets []string `yaml:"pullSecrets" json:"pullSecrets"`
+
+	Scope *Scope `yaml:"-" json:"-"`
+}
+
+var _ kio.Filter = Images{}
+
+// Filter implements kio.Filter.
+func (f Images) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	for _, w := range f.Scope.Workloads(nodes, ControlImagePullPolicy) {
+		if f.PullPolicy == PullPolicyKeep {
+			break
+		}
+		for _, c := range w.ContainersFor(ControlImagePullPolicy) {
+			f.pullPolicy(w, c)
+		}
+	}
+	for _, w := range f.Scope.Workloads(nodes, ControlImageTag) {
+		for _, c := range w.ContainersFor(ControlImageTag) {
+			image := lookupScalar(c.Node, "image")
+			if tag, ok := weakTag(image); ok {
+				w.Found(ControlImageTag, "mutableTag", report.Warning, c.Name,
+					"image "+image+" has "+tag+": pin a version tag or a digest")
+			}
+		}
+	}
+	if len(f.PullSecrets) > 0 {
+		for _, w := range f.Scope.Workloads(nodes, ControlImagePullSecrets) {
+			f.pullSecrets(w)
+		}
+	}
+	return nodes, nil
+}
+
+func (f Images) pullPolicy(w *Workload, c Container) {
+	image := lookupScalar(c.Node, "image")
+	if image == "" {
+		return
+	}
+	current := lookupScalar(c.Node, "imagePullPolicy")
+	want := f.PullPolicy
+	if strings.Contains(image, "@") {
+		if current != "" {
+			return
+		}
+		want = PullIfNotPresent
+	}
+	if current == want || current == "Never" {
+		return
+	}
+	setScalar(c.Node, "imagePullPolicy", strNode(want))
+	if current == "" {
+		w.Changed(ControlImagePullPolicy, "pullPolicy", c.Name, "imagePullPolicy set to "+want)
+	} else {
+		w.Changed(ControlImagePullPolicy, "pullPolicy", c.Name, "imagePullPolicy "+current+" replaced by "+want)
+	}
+}
+
+func (f Images) pullSecrets(w *Workload) {
+	list := ensureSeq(w.Spec, "imagePullSecrets")
+	have := map[string]bool{}
+	for _, s := range list.Content {
+		have[lookupScalar(yaml.NewRNode(s), "name")] = true
+	}
+	for _, name := range f.PullSecrets {
+		if have[name] {
+			continue
+		}
+		m := yaml.NewMapRNode(nil)
+		setScalar(m, "name", strNode(name))
+		list.Content = append(list.Content, m.YNode())
+		w.Changed(ControlImagePullSecrets, "pullSecret", "", "imagePullSecrets gets "+name)
+	}
+}
+
+// weakTag reports an image reference whose tag can move: "latest" or none.
+func weakTag(image string) (string, bool) {
+	if image == "" || strings.Contains(image, "@") {
+		return "", false
+	}
+	last := image[strings.LastIndex(image, "/")+1:]
+	i := strings.LastIndex(last, ":")
+	switch {
+	case i < 0:
+		return "no tag (Kubernetes pulls latest)", true
+	case last[i+1:] == "latest":
+		return "the latest tag", true
+	}
+	return "", false
+}

@@ -1,0 +1,115 @@
+package transform
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/chartsec/chartsec-harden/report"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// PodSecurity sets the pod-level security context of every pod template:
+// runAsNonRoot, a non-root runAsUser, runAsGroup and fsGroup where the chart
+// set none, and a RuntimeDefault seccomp profile. A chart's own non-zero IDs
+// and Localhost seccomp profiles stay; UID 0 and Unconfined are replaced,
+// in the pod and in its containers.
+type PodSecurity struct {
+	RunAsUser  int64 `yaml:"runAsUser" json:"runAsUser"`
+	RunAsGroup int64 `yaml:"runAsGroup" json:"runAsGroup"`
+	FSGroup    int64 `yaml:"fsGroup" json:"fsGroup"`
+	// FSGroupChangePolicy is set where fsGroup is set and the chart chose
+	// no policy; OnRootMismatch keeps big volumes from slowing pod start.
+	// Empty leaves it out.
+	FSGroupChangePolicy string `yaml:"fsGroupChangePolicy" json:"fsGroupChangePolicy"`
+
+	Scope *Scope `yaml:"-" json:"-"`
+}
+
+var _ kio.Filter = PodSecurity{}
+
+// Filter implements kio.Filter.
+func (f PodSecurity) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	for _, w := range f.Scope.Workloads(nodes, ControlPodSecurity) {
+		if host := w.HostLevel(); len(host) > 0 {
+			w.Found(ControlPodSecurity, "hostLevel", report.Warning, "",
+				"host-level pod ("+strings.Join(host, ", ")+"): security contexts left as the chart set them")
+			continue
+		}
+		if w.Windows() {
+			w.Found(ControlPodSecurity, "windows", report.Info, "", "Windows pod: Linux security contexts not applied")
+			continue
+		}
+		f.harden(w)
+	}
+	return nodes, nil
+}
+
+func (f PodSecurity) harden(w *Workload) {
+	sc := ensureMap(w.Spec, "securityContext")
+	if lookupScalar(sc, "runAsNonRoot") != "true" {
+		setScalar(sc, "runAsNonRoot", boolNode(true))
+		w.Changed(ControlPodSecurity, "runAsNonRoot", "", "runAsNonRoot set to true")
+	}
+	uid := f.RunAsUser
+	switch v := lookupScalar(sc, "runAsUser"); v {
+	case "":
+		setScalar(sc, "runAsUser", intNode(f.RunAsUser))
+		w.Changed(ControlPodSecurity, "runAsUser", "", fmt.Sprintf("runAsUser set to %d", f.RunAsUser))
+	case "0":
+		setScalar(sc, "runAsUser", intNode(f.RunAsUser))
+		w.Changed(ControlPodSecurity, "runAsUser", "", fmt.Sprintf("runAsUser 0 (root) replaced by %d", f.RunAsUser))
+	default:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			uid = n
+		}
+	}
+	if lookupScalar(sc, "runAsGroup") == "" {
+		setScalar(sc, "runAsGroup", intNode(f.RunAsGroup))
+		w.Changed(ControlPodSecurity, "runAsGroup", "", fmt.Sprintf("runAsGroup set to %d", f.RunAsGroup))
+	}
+	if lookupScalar(sc, "fsGroup") == "" {
+		setScalar(sc, "fsGroup", intNode(f.FSGroup))
+		w.Changed(ControlPodSecurity, "fsGroup", "", fmt.Sprintf("fsGroup set to %d", f.FSGroup))
+	}
+	if f.FSGroupChangePolicy != "" && lookupScalar(sc, "fsGroupChangePolicy") == "" {
+		setScalar(sc, "fsGroupChangePolicy", strNode(f.FSGroupChangePolicy))
+		w.Changed(ControlPodSecurity, "fsGroupChangePolicy", "", "fsGroupChangePolicy set to "+f.FSGroupChangePolicy)
+	}
+	if msg := setSeccomp(sc, false); msg != "" {
+		w.Changed(ControlPodSecurity, "seccompProfile", "", msg)
+	}
+	for _, c := range w.ContainersFor(ControlPodSecurity) {
+		csc := lookupMap(c.Node, "securityContext")
+		if csc == nil {
+			continue
+		}
+		if lookupScalar(csc, "runAsUser") == "0" {
+			setScalar(csc, "runAsUser", intNode(uid))
+			w.Changed(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d", uid))
+		}
+		if msg := setSeccomp(csc, true); msg != "" {
+			w.Changed(ControlPodSecurity, "seccompProfile", c.Name, msg)
+		}
+	}
+}
+
+// setSeccomp gives sc a RuntimeDefault seccomp profile unless it has a
+// Localhost or RuntimeDefault one. With onlyUnconfined it replaces only an
+// Unconfined profile (containers inherit the pod's otherwise).
+func setSeccomp(sc *yaml.RNode, onlyUnconfined bool) string {
+	typ := lookupScalar(sc, "seccompProfile", "type")
+	switch {
+	case typ == "RuntimeDefault" || typ == "Localhost":
+		return ""
+	case typ == "Unconfined":
+		setScalar(ensureMap(sc, "seccompProfile"), "type", strNode("RuntimeDefault"))
+		return "seccompProfile Unconfined replaced by RuntimeDefault"
+	case onlyUnconfined:
+		return ""
+	}
+	sp := ensureMap(sc, "seccompProfile")
+	setScalar(sp, "type", strNode("RuntimeDefault"))
+	return "seccompProfile set to RuntimeDefault"
+}

@@ -1,0 +1,481 @@
+package transform
+
+import (
+	"strings"
+
+	"github.com/chartsec/chartsec-harden/report"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Controls are the names of what chartsec-harden changes. They are the
+// keys of --disable, of exclude rules and of the chartsec.io/skip
+// annotations.
+const (
+	ControlPodSecurity            = "podSecurity"
+	ControlContainerSecurity      = "containerSecurity"
+	ControlReadOnlyRootFilesystem = "readOnlyRootFilesystem"
+	ControlCapabilities           = "capabilities"
+	ControlWritableDirs           = "writableDirs"
+	ControlImagePullPolicy        = "imagePullPolicy"
+	ControlImagePullSecrets       = "imagePullSecrets"
+	ControlImageTag               = "imageTag"
+	ControlResources              = "resources"
+	ControlServiceAccountToken    = "serviceAccountToken"
+	ControlNetworkPolicy          = "networkPolicy"
+	ControlPodDisruptionBudget    = "podDisruptionBudget"
+	ControlLimitRange             = "limitRange"
+)
+
+// Controls lists every control name, in the order the README documents them.
+var Controls = []string{
+	ControlPodSecurity, ControlContainerSecurity, ControlReadOnlyRootFilesystem, ControlCapabilities,
+	ControlWritableDirs, ControlImagePullPolicy, ControlImagePullSecrets, ControlImageTag,
+	ControlResources, ControlServiceAccountToken, ControlNetworkPolicy, ControlPodDisruptionBudget,
+	ControlLimitRange,
+}
+
+// Annotations that exempt a workload, or one container of it, from controls.
+const (
+	SkipAnnotation          = "chartsec.io/skip"
+	SkipContainerAnnotation = "chartsec.io/skip." // + container name
+	AllControls             = "all"
+)
+
+// CustomWorkload names a custom resource kind that carries a pod template.
+type CustomWorkload struct {
+	// APIVersion matches the document's apiVersion; a glob such as
+	// "argoproj.io/*" matches every version of a group.
+	APIVersion string `yaml:"apiVersion" json:"apiVersion"`
+	Kind       string `yaml:"kind" json:"kind"`
+	// PodTemplate is the dotted path of the pod template (with metadata
+	// and spec), e.g. "spec.template".
+	PodTemplate string `yaml:"podTemplate" json:"podTemplate"`
+	// Replicas is the dotted path of the replica count, if it has one.
+	Replicas string `yaml:"replicas,omitempty" json:"replicas,omitempty"`
+}
+
+// ExcludeRule exempts matching workloads (and optionally only some of their
+// containers) from some or all controls. Empty fields match everything;
+// Name, Namespace and Container take globs.
+type ExcludeRule struct {
+	Kind      string   `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Namespace string   `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	Name      string   `yaml:"name,omitempty" json:"name,omitempty"`
+	Container string   `yaml:"container,omitempty" json:"container,omitempty"`
+	Controls  []string `yaml:"controls,omitempty" json:"controls,omitempty"`
+}
+
+// Scope is what the filters of one run share: which kinds hold pod
+// templates, what is disabled or exempt, and where findings go.
+type Scope struct {
+	CustomWorkloads []CustomWorkload
+	Exclude         []ExcludeRule
+	Disabled        map[string]bool
+	// Report receives changes and findings; nil discards them.
+	Report *report.Report
+	// Objects locates documents for findings, by their root node; a
+	// document not in it is named by kind and name only.
+	Objects map[*yaml.Node]report.Object
+}
+
+func (s *Scope) add(f report.Finding) {
+	if s != nil {
+		s.Report.Add(f)
+	}
+}
+
+// Enabled reports whether a control is switched on for this run.
+func (s *Scope) Enabled(control string) bool {
+	return s == nil || !s.Disabled[control]
+}
+
+// ContainerKind says which list of the pod spec a container is in.
+type ContainerKind string
+
+const (
+	RegularContainer   ContainerKind = "containers"
+	InitContainer      ContainerKind = "initContainers"
+	EphemeralContainer ContainerKind = "ephemeralContainers"
+)
+
+// Container is one entry of a pod spec's container lists.
+type Container struct {
+	Node *yaml.RNode
+	Name string
+	Kind ContainerKind
+}
+
+// Workload is one pod template found in a document.
+type Workload struct {
+	Doc      *yaml.RNode // the whole document
+	Template *yaml.RNode // the pod template (metadata, spec); the document for a Pod
+	Spec     *yaml.RNode // the pod spec
+	Object   report.Object
+	// Hook is true for Helm hook documents (helm.sh/hook annotation).
+	Hook bool
+	// Replicas is the replica count, or -1 when the kind has none.
+	Replicas int
+
+	scope         *Scope
+	skip          map[string]bool            // workload-level exemptions
+	skipContainer map[string]map[string]bool // container name -> exemptions
+}
+
+var builtinTemplatePaths = map[string][]string{
+	"Pod":                   nil,
+	"PodTemplate":           {"template"},
+	"Deployment":            {"spec", "template"},
+	"StatefulSet":           {"spec", "template"},
+	"DaemonSet":             {"spec", "template"},
+	"ReplicaSet":            {"spec", "template"},
+	"ReplicationController": {"spec", "template"},
+	"Job":                   {"spec", "template"},
+	"CronJob":               {"spec", "jobTemplate", "spec", "template"},
+}
+
+var builtinGroups = map[string]bool{"": true, "apps": true, "extensions": true, "batch": true}
+
+func group(apiVersion string) string {
+	if i := strings.Index(apiVersion, "/"); i >= 0 {
+		return apiVersion[:i]
+	}
+	return ""
+}
+
+// TemplatePath returns where the pod template of a document of this
+// apiVersion and kind is (nil for a Pod, whose document is its own
+// template), and whether the kind holds one at all.
+func (s *Scope) TemplatePath(apiVersion, kind string) ([]string, bool) {
+	if p, ok := builtinTemplatePaths[kind]; ok && builtinGroups[group(apiVersion)] {
+		return p, true
+	}
+	if s == nil {
+		return nil, false
+	}
+	for _, c := range s.CustomWorkloads {
+		if c.Kind == kind && globMatch(c.APIVersion, apiVersion) {
+			return splitPath(c.PodTemplate), true
+		}
+	}
+	return nil, false
+}
+
+func (s *Scope) replicasPath(apiVersion, kind string) []string {
+	switch kind {
+	case "Deployment", "StatefulSet", "ReplicaSet", "ReplicationController":
+		if builtinGroups[group(apiVersion)] {
+			return []string{"spec", "replicas"}
+		}
+	}
+	if s != nil {
+		for _, c := range s.CustomWorkloads {
+			if c.Kind == kind && globMatch(c.APIVersion, apiVersion) && c.Replicas != "" {
+				return splitPath(c.Replicas)
+			}
+		}
+	}
+	return nil
+}
+
+func splitPath(p string) []string {
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, ".")
+}
+
+// globMatch matches s against a pattern where "*" stands for any run of
+// characters ("/" included, so "*nginx*" matches an image reference) and
+// "?" for one. An empty pattern matches everything.
+func globMatch(pattern, s string) bool {
+	if pattern == "" {
+		return true
+	}
+	for len(pattern) > 0 {
+		switch pattern[0] {
+		case '*':
+			for i := len(s); i >= 0; i-- {
+				if globMatch1(pattern[1:], s[i:]) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if s == "" {
+				return false
+			}
+			pattern, s = pattern[1:], s[1:]
+		default:
+			if s == "" || s[0] != pattern[0] {
+				return false
+			}
+			pattern, s = pattern[1:], s[1:]
+		}
+	}
+	return s == ""
+}
+
+// globMatch1 is globMatch where an empty pattern matches only "".
+func globMatch1(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	return globMatch(pattern, s)
+}
+
+// Workloads returns the pod templates of nodes that control applies to:
+// the control is enabled, and neither config nor annotations exempt the
+// whole workload from it.
+func (s *Scope) Workloads(nodes []*yaml.RNode, control string) []*Workload {
+	if !s.Enabled(control) {
+		return nil
+	}
+	var out []*Workload
+	for _, n := range nodes {
+		w := s.Workload(n)
+		if w == nil || w.Skips(control) {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// Workload returns the pod template of a document, or nil when it has none.
+func (s *Scope) Workload(doc *yaml.RNode) *Workload {
+	if doc.YNode().Kind != yaml.MappingNode {
+		return nil
+	}
+	apiVersion, kind := doc.GetApiVersion(), doc.GetKind()
+	p, ok := s.TemplatePath(apiVersion, kind)
+	if !ok {
+		return nil
+	}
+	tmpl := doc
+	if len(p) > 0 {
+		tmpl = lookupMap(doc, p...)
+	}
+	if tmpl == nil {
+		return nil
+	}
+	spec := lookupMap(tmpl, "spec")
+	if spec == nil {
+		return nil
+	}
+	w := &Workload{Doc: doc, Template: tmpl, Spec: spec, scope: s, Replicas: -1}
+	w.Object = s.object(doc)
+	_, w.Hook = doc.GetAnnotations()["helm.sh/hook"]
+	if rp := s.replicasPath(apiVersion, kind); rp != nil {
+		w.Replicas = 1
+		if r := lookupScalar(doc, rp...); r != "" {
+			w.Replicas = atoiOr(r, 1)
+		}
+	}
+	w.readExemptions()
+	return w
+}
+
+func (s *Scope) object(doc *yaml.RNode) report.Object {
+	if s != nil {
+		if o, ok := s.Objects[doc.YNode()]; ok {
+			return o
+		}
+	}
+	return report.Object{Kind: doc.GetKind(), Name: doc.GetName(), Namespace: doc.GetNamespace(), Doc: -1}
+}
+
+func (w *Workload) readExemptions() {
+	w.skip = map[string]bool{}
+	w.skipContainer = map[string]map[string]bool{}
+	for _, meta := range []*yaml.RNode{w.Doc, w.Template} {
+		for k, v := range annotations(meta) {
+			switch {
+			case k == SkipAnnotation:
+				addControls(w.skip, v)
+			case strings.HasPrefix(k, SkipContainerAnnotation):
+				name := strings.TrimPrefix(k, SkipContainerAnnotation)
+				if w.skipContainer[name] == nil {
+					w.skipContainer[name] = map[string]bool{}
+				}
+				addControls(w.skipContainer[name], v)
+			}
+		}
+	}
+	if w.scope == nil {
+		return
+	}
+	for _, r := range w.scope.Exclude {
+		if !w.matches(r) {
+			continue
+		}
+		controls := r.Controls
+		if len(controls) == 0 {
+			controls = []string{AllControls}
+		}
+		if r.Container == "" {
+			addControls(w.skip, strings.Join(controls, ","))
+			continue
+		}
+		for _, c := range w.Containers() {
+			if globMatch(r.Container, c.Name) {
+				if w.skipContainer[c.Name] == nil {
+					w.skipContainer[c.Name] = map[string]bool{}
+				}
+				addControls(w.skipContainer[c.Name], strings.Join(controls, ","))
+			}
+		}
+	}
+}
+
+func (w *Workload) matches(r ExcludeRule) bool {
+	return globMatch(r.Kind, w.Object.Kind) && globMatch(r.Namespace, w.Object.Namespace) && globMatch(r.Name, w.Object.Name)
+}
+
+func addControls(set map[string]bool, list string) {
+	for _, c := range strings.Split(list, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			set[c] = true
+		}
+	}
+}
+
+func annotations(n *yaml.RNode) map[string]string {
+	meta := lookupMap(n, "metadata")
+	if meta == nil {
+		return nil
+	}
+	ann := lookupMap(meta, "annotations")
+	if ann == nil {
+		return nil
+	}
+	out := map[string]string{}
+	c := ann.YNode().Content
+	for i := 0; i+1 < len(c); i += 2 {
+		out[c[i].Value] = c[i+1].Value
+	}
+	return out
+}
+
+// Skips reports whether the whole workload is exempt from control.
+func (w *Workload) Skips(control string) bool {
+	return w.skip[control] || w.skip[AllControls]
+}
+
+// SkipsContainer reports whether one container is exempt from control.
+func (w *Workload) SkipsContainer(control, name string) bool {
+	if w.Skips(control) {
+		return true
+	}
+	s := w.skipContainer[name]
+	return s[control] || s[AllControls]
+}
+
+// Containers returns every container, init container and ephemeral
+// container of the pod spec.
+func (w *Workload) Containers() []Container {
+	var out []Container
+	for _, k := range []ContainerKind{InitContainer, RegularContainer, EphemeralContainer} {
+		list := w.Spec.Field(string(k))
+		if list == nil || list.Value.YNode().Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, c := range list.Value.YNode().Content {
+			if c.Kind != yaml.MappingNode {
+				continue
+			}
+			rn := yaml.NewRNode(c)
+			out = append(out, Container{Node: rn, Name: lookupScalar(rn, "name"), Kind: k})
+		}
+	}
+	return out
+}
+
+// ContainersFor returns the containers that control applies to.
+func (w *Workload) ContainersFor(control string) []Container {
+	var out []Container
+	for _, c := range w.Containers() {
+		if !w.SkipsContainer(control, c.Name) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// HostLevel lists the pod's host-level features: host namespaces,
+// hostPath volumes, host ports and privileged containers. Such pods are
+// node agents; hardening their identity or filesystem would break them.
+func (w *Workload) HostLevel() []string {
+	var out []string
+	for _, f := range []string{"hostNetwork", "hostPID", "hostIPC"} {
+		if lookupScalar(w.Spec, f) == "true" {
+			out = append(out, f)
+		}
+	}
+	if vols := w.Spec.Field("volumes"); vols != nil {
+		for _, v := range vols.Value.YNode().Content {
+			if lookupMap(yaml.NewRNode(v), "hostPath") != nil {
+				out = append(out, "hostPath volume "+lookupScalar(yaml.NewRNode(v), "name"))
+			}
+		}
+	}
+	for _, c := range w.Containers() {
+		if lookupScalar(c.Node, "securityContext", "privileged") == "true" {
+			out = append(out, "privileged container "+c.Name)
+		}
+		if ports := c.Node.Field("ports"); ports != nil {
+			for _, p := range ports.Value.YNode().Content {
+				if hp := lookupScalar(yaml.NewRNode(p), "hostPort"); hp != "" && hp != "0" {
+					out = append(out, "hostPort "+hp+" on container "+c.Name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Windows reports whether the pod runs on Windows, where the Linux
+// security fields do not apply.
+func (w *Workload) Windows() bool {
+	return lookupScalar(w.Spec, "os", "name") == "windows"
+}
+
+// Changed records a change the filter made.
+func (w *Workload) Changed(control, rule, container, msg string) {
+	if w.scope == nil {
+		return
+	}
+	w.scope.add(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: report.Info,
+		Container: container, Message: msg, Changed: true})
+}
+
+// Found records something the filter saw and did not change.
+func (w *Workload) Found(control, rule string, sev report.Severity, container, msg string) {
+	if w.scope == nil {
+		return
+	}
+	w.scope.add(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: sev,
+		Container: container, Message: msg})
+}
+
+// DocSkips reports whether a document that is not a workload (a
+// ServiceAccount, say) is exempt from control by its annotation or by an
+// exclude rule.
+func (s *Scope) DocSkips(doc *yaml.RNode, control string) bool {
+	if !s.Enabled(control) {
+		return true
+	}
+	set := map[string]bool{}
+	addControls(set, annotations(doc)[SkipAnnotation])
+	if s != nil {
+		o := s.object(doc)
+		for _, r := range s.Exclude {
+			if r.Container == "" && globMatch(r.Kind, o.Kind) && globMatch(r.Namespace, o.Namespace) && globMatch(r.Name, o.Name) {
+				if len(r.Controls) == 0 {
+					return true
+				}
+				addControls(set, strings.Join(r.Controls, ","))
+			}
+		}
+	}
+	return set[control] || set[AllControls]
+}

@@ -1,0 +1,139 @@
+package transform
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// WritableDirs gives containers whose root filesystem is about to become
+// read-only an emptyDir volume at each path they must still write to: /tmp
+// by default, plus paths chosen per container name or image. It adds no
+// mount where one exists at that path or at a parent of it, and it leaves
+// alone containers that already set readOnlyRootFilesystem themselves.
+type WritableDirs struct {
+	// Paths every container gets.
+	Paths []string `yaml:"paths" json:"paths"`
+	// Rules add paths for containers that match by name or image.
+	Rules []WritableDirRule `yaml:"rules" json:"rules"`
+	// SizeLimit, when set, bounds each emptyDir (e.g. "1Gi").
+	SizeLimit string `yaml:"sizeLimit,omitempty" json:"sizeLimit,omitempty"`
+
+	Scope *Scope `yaml:"-" json:"-"`
+}
+
+// WritableDirRule adds Paths to containers whose name and image match the
+// globs ("*" matches any run of characters, "/" included).
+type WritableDirRule struct {
+	Container string   `yaml:"container,omitempty" json:"container,omitempty"`
+	Image     string   `yaml:"image,omitempty" json:"image,omitempty"`
+	Paths     []string `yaml:"paths" json:"paths"`
+}
+
+var _ kio.Filter = WritableDirs{}
+
+// Filter implements kio.Filter.
+func (f WritableDirs) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	if !f.Scope.Enabled(ControlReadOnlyRootFilesystem) || !f.Scope.Enabled(ControlContainerSecurity) {
+		return nodes, nil
+	}
+	for _, w := range f.Scope.Workloads(nodes, ControlWritableDirs) {
+		if len(w.HostLevel()) > 0 || w.Windows() || w.Skips(ControlContainerSecurity) {
+			continue
+		}
+		volumes := map[string]string{} // path -> volume name added in this pod
+		for _, c := range w.ContainersFor(ControlWritableDirs) {
+			if c.Kind == EphemeralContainer || lookupScalar(c.Node, "securityContext", "readOnlyRootFilesystem") != "" ||
+				w.SkipsContainer(ControlReadOnlyRootFilesystem, c.Name) || w.SkipsContainer(ControlContainerSecurity, c.Name) {
+				continue
+			}
+			for _, p := range f.pathsFor(c) {
+				if mountedAt(c.Node, p) {
+					continue
+				}
+				name, ok := volumes[p]
+				if !ok {
+					name = f.addVolume(w.Spec, p)
+					volumes[p] = name
+				}
+				mounts := ensureSeq(c.Node, "volumeMounts")
+				m := yaml.NewMapRNode(nil)
+				setScalar(m, "name", strNode(name))
+				setScalar(m, "mountPath", strNode(p))
+				mounts.Content = append(mounts.Content, m.YNode())
+				w.Changed(ControlWritableDirs, "emptyDir", c.Name, fmt.Sprintf("writable emptyDir %s mounted at %s", name, p))
+			}
+		}
+	}
+	return nodes, nil
+}
+
+func (f WritableDirs) pathsFor(c Container) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(ps []string) {
+		for _, p := range ps {
+			p = path.Clean(p)
+			if !seen[p] && path.IsAbs(p) && p != "/" {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	add(f.Paths)
+	image := lookupScalar(c.Node, "image")
+	for _, r := range f.Rules {
+		if globMatch(r.Container, c.Name) && globMatch(r.Image, image) {
+			add(r.Paths)
+		}
+	}
+	return out
+}
+
+// mountedAt reports whether the container mounts a volume at p or at a
+// parent of p.
+func mountedAt(c *yaml.RNode, p string) bool {
+	for _, m := range lookupSeq(c, "volumeMounts") {
+		mp := lookupScalar(yaml.NewRNode(m), "mountPath")
+		if mp == "" {
+			continue
+		}
+		mp = path.Clean(mp)
+		if mp == p || mp == "/" || strings.HasPrefix(p, mp+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+var notDNS = regexp.MustCompile(`[^a-z0-9]+`)
+
+// addVolume adds an emptyDir for p to the pod spec under a name no other
+// volume has, and returns the name.
+func (f WritableDirs) addVolume(spec *yaml.RNode, p string) string {
+	base := "chartsec" + strings.TrimRight("-"+strings.Trim(notDNS.ReplaceAllString(strings.ToLower(p), "-"), "-"), "-")
+	if len(base) > 55 {
+		base = strings.TrimRight(base[:55], "-")
+	}
+	vols := ensureSeq(spec, "volumes")
+	taken := map[string]bool{}
+	for _, v := range vols.Content {
+		taken[lookupScalar(yaml.NewRNode(v), "name")] = true
+	}
+	name := base
+	for i := 2; taken[name]; i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	v := yaml.NewMapRNode(nil)
+	setScalar(v, "name", strNode(name))
+	ed := ensureMap(v, "emptyDir")
+	if f.SizeLimit != "" {
+		setScalar(ed, "sizeLimit", strNode(f.SizeLimit))
+	}
+	vols.Content = append(vols.Content, v.YNode())
+	return name
+}

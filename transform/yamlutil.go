@@ -1,0 +1,119 @@
+package transform
+
+import (
+	"strconv"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// lookupMap returns the mapping at path under n, or nil.
+func lookupMap(n *yaml.RNode, path ...string) *yaml.RNode {
+	v := lookup(n, path...)
+	if v == nil || v.YNode().Kind != yaml.MappingNode {
+		return nil
+	}
+	return v
+}
+
+// lookupSeq returns the items of the sequence at path under n.
+func lookupSeq(n *yaml.RNode, path ...string) []*yaml.Node {
+	v := lookup(n, path...)
+	if v == nil || v.YNode().Kind != yaml.SequenceNode {
+		return nil
+	}
+	return v.YNode().Content
+}
+
+// lookupScalar returns the scalar value at path under n, or "".
+func lookupScalar(n *yaml.RNode, path ...string) string {
+	v := lookup(n, path...)
+	if v == nil || v.YNode().Kind != yaml.ScalarNode || v.YNode().Tag == yaml.NodeTagNull {
+		return ""
+	}
+	return v.YNode().Value
+}
+
+func lookup(n *yaml.RNode, path ...string) *yaml.RNode {
+	cur := n
+	for _, p := range path {
+		if cur == nil || cur.YNode().Kind != yaml.MappingNode {
+			return nil
+		}
+		f := cur.Field(p)
+		if f == nil {
+			return nil
+		}
+		cur = f.Value
+	}
+	return cur
+}
+
+// ensureMap returns the mapping at key under n, creating it (at the end of
+// n) when missing or null.
+func ensureMap(n *yaml.RNode, key string) *yaml.RNode {
+	if f := n.Field(key); f != nil {
+		if f.Value.YNode().Kind == yaml.MappingNode {
+			return f.Value
+		}
+		f.Value.SetYNode(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap})
+		return f.Value
+	}
+	m := yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap})
+	n.YNode().Content = append(n.YNode().Content, yaml.NewStringRNode(key).YNode(), m.YNode())
+	return m
+}
+
+// ensureSeq returns the sequence node at key under n, creating it when
+// missing or null.
+func ensureSeq(n *yaml.RNode, key string) *yaml.Node {
+	if f := n.Field(key); f != nil {
+		if f.Value.YNode().Kind == yaml.SequenceNode {
+			return f.Value.YNode()
+		}
+		f.Value.SetYNode(&yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq})
+		return f.Value.YNode()
+	}
+	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+	n.YNode().Content = append(n.YNode().Content, yaml.NewStringRNode(key).YNode(), s)
+	return s
+}
+
+// setScalar sets key under n to a scalar, replacing a value of another kind.
+func setScalar(n *yaml.RNode, key string, value *yaml.Node) {
+	if f := n.Field(key); f != nil {
+		old := f.Value.YNode()
+		value.HeadComment, value.LineComment, value.FootComment = old.HeadComment, old.LineComment, old.FootComment
+		f.Value.SetYNode(value)
+		return
+	}
+	n.YNode().Content = append(n.YNode().Content, yaml.NewStringRNode(key).YNode(), value)
+}
+
+func intNode(v int64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(v, 10)}
+}
+
+func boolNode(v bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(v)}
+}
+
+func strNode(v string) *yaml.Node {
+	return yaml.NewStringRNode(v).YNode()
+}
+
+func atoiOr(s string, def int) int {
+	if v, err := strconv.Atoi(s); err == nil {
+		return v
+	}
+	return def
+}
+
+// scalarIn reports whether the sequence holds a scalar equal to v.
+func scalarIn(seq []*yaml.Node, v string) bool {
+	for _, n := range seq {
+		if n.Kind == yaml.ScalarNode && n.Value == v {
+			return true
+		}
+	}
+	return false
+}
