@@ -252,7 +252,7 @@ func parseOne(d *Doc, keep Keep) error {
 	if err := expandAliases(root); err != nil {
 		return &Error{Doc: d, Msg: err.Error()}
 	}
-	d.SeqIndent = yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(string(d.Raw)))
+	d.SeqIndent = seqIndent(d.Raw)
 	d.Node = yaml.NewRNode(root)
 	return nil
 }

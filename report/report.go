@@ -123,7 +123,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 			lines = append(lines, fmt.Sprintf("hardened %s: %s", objectLabel(group[0].Object), strings.Join(changed, ", ")))
 		}
 		for _, f := range group {
-			if !f.Changed && f.Severity >= Warning {
+			if f.Severity >= Warning {
 				lines = append(lines, fmt.Sprintf("%s %s%s: %s", f.Severity, objectLabel(f.Object), containerLabel(f.Container), f.Message))
 			}
 		}

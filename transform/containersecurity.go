@@ -67,7 +67,7 @@ func (f ContainerSecurity) capabilities(w *Workload, c Container, sc *yaml.RNode
 	caps := ensureMap(sc, "capabilities")
 	drop := ensureSeq(caps, "drop")
 	if !scalarIn(drop.Content, "ALL") {
-		drop.Content = append(drop.Content, strNode("ALL"))
+		appendScalar(drop, "ALL")
 		w.Changed(ControlCapabilities, "dropAll", c.Name, "capabilities.drop gets ALL")
 	}
 	allowed := map[string]bool{}
@@ -90,8 +90,8 @@ func (f ContainerSecurity) capabilities(w *Workload, c Container, sc *yaml.RNode
 			if len(kept) == 0 {
 				caps.Pipe(yaml.Clear("add"))
 			}
-			w.Changed(ControlCapabilities, "addNotAllowed", c.Name,
-				"capabilities.add dropped "+strings.Join(removed, ", ")+" (not in allowedCapabilities)")
+			w.ChangedRisky(ControlCapabilities, "addNotAllowed", c.Name,
+				"capabilities.add dropped "+strings.Join(removed, ", ")+" (not in allowedCapabilities): check the container works without")
 		}
 	}
 	if allowed["NET_BIND_SERVICE"] && lowPort(c.Node) {
@@ -101,7 +101,7 @@ func (f ContainerSecurity) capabilities(w *Workload, c Container, sc *yaml.RNode
 			has = has || normalizeCap(a.Value) == "NET_BIND_SERVICE"
 		}
 		if !has {
-			add.Content = append(add.Content, strNode("NET_BIND_SERVICE"))
+			appendScalar(add, "NET_BIND_SERVICE")
 			w.Changed(ControlCapabilities, "netBindService", c.Name, "capabilities.add gets NET_BIND_SERVICE (it listens below port 1024)")
 		}
 	}

@@ -59,7 +59,7 @@ func (f PodSecurity) harden(w *Workload) {
 		w.Changed(ControlPodSecurity, "runAsUser", "", fmt.Sprintf("runAsUser set to %d", f.RunAsUser))
 	case "0":
 		setScalar(sc, "runAsUser", intNode(f.RunAsUser))
-		w.Changed(ControlPodSecurity, "runAsUser", "", fmt.Sprintf("runAsUser 0 (root) replaced by %d", f.RunAsUser))
+		w.ChangedRisky(ControlPodSecurity, "runAsUser", "", fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the app runs without root", f.RunAsUser))
 	default:
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			uid = n
@@ -87,7 +87,7 @@ func (f PodSecurity) harden(w *Workload) {
 		}
 		if lookupScalar(csc, "runAsUser") == "0" {
 			setScalar(csc, "runAsUser", intNode(uid))
-			w.Changed(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d", uid))
+			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", uid))
 		}
 		if msg := setSeccomp(csc, true); msg != "" {
 			w.Changed(ControlPodSecurity, "seccompProfile", c.Name, msg)

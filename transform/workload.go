@@ -441,18 +441,20 @@ func (w *Workload) Windows() bool {
 
 // Changed records a change the filter made.
 func (w *Workload) Changed(control, rule, container, msg string) {
-	if w.scope == nil {
-		return
-	}
 	w.scope.add(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: report.Info,
+		Container: container, Message: msg, Changed: true})
+}
+
+// ChangedRisky records a change that may break the app, such as taking
+// root or a capability from a container that asked for it: it is reported
+// as a warning, so that a person looks at it.
+func (w *Workload) ChangedRisky(control, rule, container, msg string) {
+	w.scope.add(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: report.Warning,
 		Container: container, Message: msg, Changed: true})
 }
 
 // Found records something the filter saw and did not change.
 func (w *Workload) Found(control, rule string, sev report.Severity, container, msg string) {
-	if w.scope == nil {
-		return
-	}
 	w.scope.add(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: sev,
 		Container: container, Message: msg})
 }

@@ -53,6 +53,9 @@ func lookup(n *yaml.RNode, path ...string) *yaml.RNode {
 func ensureMap(n *yaml.RNode, key string) *yaml.RNode {
 	if f := n.Field(key); f != nil {
 		if f.Value.YNode().Kind == yaml.MappingNode {
+			if len(f.Value.YNode().Content) == 0 {
+				f.Value.YNode().Style = 0 // "{}" grows into a block mapping
+			}
 			return f.Value
 		}
 		f.Value.SetYNode(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap})
@@ -68,6 +71,9 @@ func ensureMap(n *yaml.RNode, key string) *yaml.RNode {
 func ensureSeq(n *yaml.RNode, key string) *yaml.Node {
 	if f := n.Field(key); f != nil {
 		if f.Value.YNode().Kind == yaml.SequenceNode {
+			if len(f.Value.YNode().Content) == 0 {
+				f.Value.YNode().Style = 0 // "[]" grows into a block list
+			}
 			return f.Value.YNode()
 		}
 		f.Value.SetYNode(&yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq})
@@ -87,6 +93,16 @@ func setScalar(n *yaml.RNode, key string, value *yaml.Node) {
 		return
 	}
 	n.YNode().Content = append(n.YNode().Content, yaml.NewStringRNode(key).YNode(), value)
+}
+
+// appendScalar appends a string to a list, quoted like the list's last item
+// so that a flow list such as ["NET_RAW"] stays uniform.
+func appendScalar(seq *yaml.Node, v string) {
+	n := strNode(v)
+	if k := len(seq.Content); k > 0 && seq.Content[k-1].Kind == yaml.ScalarNode {
+		n.Style = seq.Content[k-1].Style
+	}
+	seq.Content = append(seq.Content, n)
 }
 
 func intNode(v int64) *yaml.Node {
