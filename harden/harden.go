@@ -22,7 +22,7 @@ func Run(in []byte, cfg transform.Config, rep *report.Report) ([]byte, error) {
 	return run(in, scope, cfg.Filters(scope))
 }
 
-func run(in []byte, scope *transform.Scope, filters []kio.Filter) ([]byte, error) {
+func run(in []byte, scope *transform.Scope, filters []kio.Filter) (_ []byte, err error) {
 	docs := manifest.Split(in)
 	if err := manifest.Parse(docs, scope.Needs); err != nil {
 		return nil, err
@@ -39,14 +39,11 @@ func run(in []byte, scope *transform.Scope, filters []kio.Filter) ([]byte, error
 		nodes = append(nodes, d.Node)
 		original[root] = d
 		before[root] = d.Node.Copy().YNode()
-		scope.Objects[root] = report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Node.GetName(),
-			Namespace: d.Node.GetNamespace(), Source: d.Source, Line: d.Line}
+		scope.Objects[root] = report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name,
+			Namespace: d.Namespace, Source: d.Source, Line: d.Line}
 	}
-	var err error
-	for _, f := range filters {
-		if nodes, err = f.Filter(nodes); err != nil {
-			return nil, fmt.Errorf("%T: %w", f, err)
-		}
+	if nodes, err = applyFilters(filters, nodes); err != nil {
+		return nil, err
 	}
 
 	changed := map[int][]byte{}
@@ -92,10 +89,11 @@ func run(in []byte, scope *transform.Scope, filters []kio.Filter) ([]byte, error
 	}
 	writeAdded(-1)
 	for _, d := range docs {
-		out.WriteString(d.Separator)
 		if b, ok := changed[d.Index]; ok {
+			out.WriteString(manifest.SeparatorLine(d))
 			out.Write(b)
 		} else {
+			out.WriteString(d.Separator)
 			out.Write(d.Raw)
 		}
 		writeAdded(d.Index)
@@ -103,16 +101,33 @@ func run(in []byte, scope *transform.Scope, filters []kio.Filter) ([]byte, error
 	return out.Bytes(), nil
 }
 
+// applyFilters runs the filters in order. A filter that panics on a shape
+// of input nobody foresaw becomes an error: never half an answer.
+func applyFilters(filters []kio.Filter, nodes []*yaml.RNode) (_ []*yaml.RNode, err error) {
+	var current kio.Filter
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error in %T (please report it with the input): %v", current, r)
+		}
+	}()
+	for _, current = range filters {
+		if nodes, err = current.Filter(nodes); err != nil {
+			return nil, fmt.Errorf("%T: %w", current, err)
+		}
+	}
+	return nodes, nil
+}
+
 // fileWith files an added document with the chart template of the one it
-// follows: Helm 3's "# Source:" comment, so `helm template -s` shows it, or
-// Helm 4's filename annotation, by which Helm groups its output.
+// follows: Helm 4's filename annotation, by which Helm groups its output,
+// or Helm 3's "# Source:" comment, so `helm template -s` shows it.
 func fileWith(n *yaml.RNode, d *manifest.Doc) {
 	if d == nil || d.Source == "" {
 		return
 	}
 	if d.Node != nil {
-		if v, ok := d.Node.GetAnnotations()[manifest.HelmFilenameAnnotation]; ok {
-			if _, has := n.GetAnnotations()[manifest.HelmFilenameAnnotation]; !has {
+		if v, ok := filenameAnnotation(d.Node); ok {
+			if _, has := filenameAnnotation(n); !has {
 				_ = n.PipeE(yaml.SetAnnotation(manifest.HelmFilenameAnnotation, v))
 			}
 			return
@@ -121,4 +136,12 @@ func fileWith(n *yaml.RNode, d *manifest.Doc) {
 	if n.YNode().HeadComment == "" && len(n.YNode().Content) > 0 && n.YNode().Content[0].HeadComment == "" {
 		n.YNode().Content[0].HeadComment = "# Source: " + d.Source
 	}
+}
+
+func filenameAnnotation(n *yaml.RNode) (string, bool) {
+	a, err := n.Pipe(yaml.Lookup("metadata", "annotations", manifest.HelmFilenameAnnotation))
+	if err != nil || a == nil || a.YNode().Kind != yaml.ScalarNode {
+		return "", false
+	}
+	return a.YNode().Value, true
 }

@@ -34,6 +34,8 @@ type Doc struct {
 	// APIVersion and Kind are read from the parsed document; empty when
 	// the document has none (comment-only, empty or not a mapping).
 	APIVersion, Kind string
+	// Name and Namespace are the document's metadata.name and namespace.
+	Name, Namespace string
 	// Node is the parsed document when Keep asked for it, else nil.
 	Node *yaml.RNode
 	// SeqIndent is how the document indents its lists, so a re-encoded
@@ -47,10 +49,8 @@ func (d *Doc) Label() string {
 	fmt.Fprintf(&b, "document %d", d.Index)
 	if d.Kind != "" {
 		b.WriteString(" (" + d.Kind)
-		if d.Node != nil {
-			if name := d.Node.GetName(); name != "" {
-				b.WriteString(" " + name)
-			}
+		if d.Name != "" {
+			b.WriteString(" " + d.Name)
 		}
 		b.WriteString(")")
 	}
@@ -117,6 +117,15 @@ func isSeparator(line []byte) bool {
 	}
 	rest := line[3:]
 	return len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'
+}
+
+// SeparatorLine is the separator to write before a re-encoded document:
+// its own, unless content followed "---" there, which the encoding holds.
+func SeparatorLine(d *Doc) string {
+	if separatorContent(d.Separator) != "" {
+		return "---\n"
+	}
+	return d.Separator
 }
 
 // separatorContent is what follows "---" on the separator line, if it is
@@ -239,6 +248,13 @@ func parseOne(d *Doc, keep Keep) error {
 	}
 	d.APIVersion = scalarField(root, "apiVersion")
 	d.Kind = scalarField(root, "kind")
+	if meta := mapField(root, "metadata"); meta != nil {
+		d.Name, d.Namespace = scalarField(meta, "name"), scalarField(meta, "namespace")
+	}
+	if err := duplicateKey(root, lineOffset); err != nil {
+		err.Doc = d
+		return err
+	}
 	if d.Source == "" {
 		if meta := mapField(root, "metadata"); meta != nil {
 			if ann := mapField(meta, "annotations"); ann != nil {
@@ -258,6 +274,7 @@ func parseOne(d *Doc, keep Keep) error {
 }
 
 func yamlError(d *Doc, err error, lineOffset int) error {
+	d.Kind = sniffKind(d.Raw) // the parse failed, but the message can still name the kind
 	msg := err.Error()
 	// go-yaml says "yaml: line N: ..." with N counted inside the document.
 	var n int
@@ -289,4 +306,54 @@ func field(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// duplicateKey finds a mapping that has a key twice. YAML forbids it and
+// the API server's strict decoding refuses it; which value would win is
+// anybody's guess.
+func duplicateKey(n *yaml.Node, lineOffset int) *Error {
+	if n.Kind == yaml.MappingNode && len(n.Content) > 2 {
+		var seen map[string]int
+		if len(n.Content) > 16 {
+			seen = make(map[string]int, len(n.Content)/2)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			if seen == nil {
+				for j := 0; j < i; j += 2 {
+					if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Value == k.Value {
+						return &Error{Line: k.Line + lineOffset, Msg: fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, p.Line+lineOffset)}
+					}
+				}
+				continue
+			}
+			if first, ok := seen[k.Value]; ok {
+				return &Error{Line: k.Line + lineOffset, Msg: fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, first+lineOffset)}
+			}
+			seen[k.Value] = k.Line
+		}
+	}
+	for _, c := range n.Content {
+		if err := duplicateKey(c, lineOffset); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sniffKind reads a top-level "kind:" line of a document that does not parse.
+func sniffKind(raw []byte) string {
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		if v, ok := bytes.CutPrefix(line, []byte("kind:")); ok {
+			v = bytes.TrimSpace(v)
+			if i := bytes.IndexByte(v, '#'); i >= 0 {
+				v = bytes.TrimSpace(v[:i])
+			}
+			return strings.Trim(string(v), `"'`)
+		}
+	}
+	return ""
 }

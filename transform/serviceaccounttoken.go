@@ -32,15 +32,15 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 	accounts := map[string]*yaml.RNode{}
 	for _, n := range nodes {
 		switch {
-		case (n.GetKind() == "RoleBinding" || n.GetKind() == "ClusterRoleBinding") && group(n.GetApiVersion()) == "rbac.authorization.k8s.io":
+		case (kindOf(n) == "RoleBinding" || kindOf(n) == "ClusterRoleBinding") && group(apiVersionOf(n)) == "rbac.authorization.k8s.io":
 			for _, s := range lookupSeq(n, "subjects") {
 				sub := yaml.NewRNode(s)
 				if lookupScalar(sub, "kind") == "ServiceAccount" {
 					bound = append(bound, saRef{lookupScalar(sub, "namespace"), lookupScalar(sub, "name")})
 				}
 			}
-		case n.GetKind() == "ServiceAccount" && n.GetApiVersion() == "v1":
-			accounts[n.GetName()] = n
+		case kindOf(n) == "ServiceAccount" && apiVersionOf(n) == "v1":
+			accounts[nameOf(n)] = n
 		}
 	}
 	needsAPI := func(namespace, name string) bool {
@@ -57,10 +57,10 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 		return false
 	}
 	for _, n := range nodes {
-		if n.GetKind() != "ServiceAccount" || n.GetApiVersion() != "v1" || f.Scope.DocSkips(n, ControlServiceAccountToken) {
+		if kindOf(n) != "ServiceAccount" || apiVersionOf(n) != "v1" || f.Scope.DocSkips(n, ControlServiceAccountToken) {
 			continue
 		}
-		if lookupScalar(n, "automountServiceAccountToken") != "" || needsAPI(n.GetNamespace(), n.GetName()) {
+		if lookupScalar(n, "automountServiceAccountToken") != "" || needsAPI(namespaceOf(n), nameOf(n)) {
 			continue
 		}
 		setScalar(n, "automountServiceAccountToken", boolNode(false))

@@ -246,7 +246,7 @@ func (s *Scope) Workload(doc *yaml.RNode) *Workload {
 	if doc.YNode().Kind != yaml.MappingNode {
 		return nil
 	}
-	apiVersion, kind := doc.GetApiVersion(), doc.GetKind()
+	apiVersion, kind := apiVersionOf(doc), kindOf(doc)
 	p, ok := s.TemplatePath(apiVersion, kind)
 	if !ok {
 		return nil
@@ -264,7 +264,7 @@ func (s *Scope) Workload(doc *yaml.RNode) *Workload {
 	}
 	w := &Workload{Doc: doc, Template: tmpl, Spec: spec, scope: s, Replicas: -1}
 	w.Object = s.object(doc)
-	_, w.Hook = doc.GetAnnotations()["helm.sh/hook"]
+	_, w.Hook = annotations(doc)["helm.sh/hook"]
 	if rp := s.replicasPath(apiVersion, kind); rp != nil {
 		w.Replicas = 1
 		if r := lookupScalar(doc, rp...); r != "" {
@@ -281,7 +281,7 @@ func (s *Scope) object(doc *yaml.RNode) report.Object {
 			return o
 		}
 	}
-	return report.Object{Kind: doc.GetKind(), Name: doc.GetName(), Namespace: doc.GetNamespace(), Doc: -1}
+	return report.Object{Kind: kindOf(doc), Name: nameOf(doc), Namespace: namespaceOf(doc), Doc: -1}
 }
 
 func (w *Workload) readExemptions() {

@@ -133,3 +133,11 @@ func scalarIn(seq []*yaml.Node, v string) bool {
 	}
 	return false
 }
+
+// Safe readers of a document's identity. kyaml's GetName and friends
+// panic on a document whose metadata is not a mapping; input is untrusted.
+
+func kindOf(n *yaml.RNode) string       { return lookupScalar(n, "kind") }
+func apiVersionOf(n *yaml.RNode) string { return lookupScalar(n, "apiVersion") }
+func nameOf(n *yaml.RNode) string       { return lookupScalar(n, "metadata", "name") }
+func namespaceOf(n *yaml.RNode) string  { return lookupScalar(n, "metadata", "namespace") }
