@@ -31,6 +31,10 @@ func main() {
 }
 
 type options struct {
+	check        bool
+	verify       string
+	reportFormat string
+	failOn       string
 	configFile   string
 	disable      []string
 	runAsUser    int64
@@ -47,6 +51,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("chartsec-harden", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
+	fs.BoolVar(&o.check, "check", false, "change nothing: report findings; exit 1 (no stdout) at --fail-on, else pass the input through")
+	fs.StringVar(&o.verify, "verify", "", "after hardening, verify every pod against Pod Security Standards LEVEL (restricted, baseline); exit 1 (no stdout) on a failure")
+	fs.Lookup("verify").NoOptDefVal = "restricted"
+	fs.StringVar(&o.reportFormat, "report", "", "report format: text, json or sarif (default: a one-line-per-workload summary)")
+	fs.StringVar(&o.failOn, "fail-on", "error", "with --check: the severity that fails (info, warning, error)")
 	fs.StringVar(&o.configFile, "config", os.Getenv("CHARTSEC_CONFIG"), "configuration file (YAML); env CHARTSEC_CONFIG")
 	fs.StringSliceVar(&o.disable, "disable", nil, "controls to switch off, comma-separated (see README)")
 	fs.Int64Var(&o.runAsUser, "run-as-user", 0, "UID for pods that set none or run as root (default from config, 1000)")
@@ -77,45 +86,125 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chartsec-harden: unexpected argument %q: manifests are read from stdin\n", fs.Arg(0))
 		return exitError
 	}
-	var log bytes.Buffer // what goes to stderr, and to the report file
-	code := harden1(fs, o, stdin, stdout, &log)
-	stderr.Write(log.Bytes())
-	if o.reportFile != "" {
-		if err := os.WriteFile(o.reportFile, log.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(stderr, "chartsec-harden: error: writing the report file: %v\n", err)
-			if code == exitOK {
-				code = exitError
-			}
+	failOn, err := report.ParseSeverity(o.failOn)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "chartsec-harden: --fail-on: %v\n", err)
+		return exitError
+	case o.check && o.verify != "":
+		fmt.Fprintln(stderr, "chartsec-harden: --check already evaluates Pod Security Standards; use --verify only when transforming")
+		return exitError
+	}
+	switch o.reportFormat {
+	case "", "text", "json", "sarif":
+	default:
+		fmt.Fprintf(stderr, "chartsec-harden: --report: unknown format %q (text, json, sarif)\n", o.reportFormat)
+		return exitError
+	}
+	rep := &report.Report{}
+	out, code, runErr := execute(fs, o, failOn, stdin, rep)
+	if err := writeReport(o, rep, runErr, stderr); err != nil {
+		fmt.Fprintf(stderr, "chartsec-harden: error: writing the report: %v\n", err)
+		return exitError
+	}
+	if code == exitOK {
+		if _, err := stdout.Write(out); err != nil {
+			fmt.Fprintf(stderr, "chartsec-harden: error: writing stdout: %v\n", err)
+			return exitError
 		}
 	}
 	return code
 }
 
-func harden1(fs *pflag.FlagSet, o options, stdin io.Reader, stdout, log io.Writer) int {
-	fail := func(err error) int {
-		fmt.Fprintf(log, "chartsec-harden: error: %v\n", err)
-		return exitError
+func mode(o options) string {
+	switch {
+	case o.check:
+		return "check"
+	case o.verify != "":
+		return "verify"
 	}
+	return "transform"
+}
+
+// execute runs the mode; what it returns for stdout is written only when
+// the exit code is 0.
+func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Reader, rep *report.Report) ([]byte, int, error) {
 	cfg, err := loadConfig(fs, o)
 	if err != nil {
-		return fail(err)
+		return nil, exitError, err
 	}
 	in, err := io.ReadAll(stdin)
 	if err != nil {
-		return fail(fmt.Errorf("reading stdin: %w", err))
+		return nil, exitError, fmt.Errorf("reading stdin: %w", err)
 	}
-	rep := &report.Report{}
+	if o.check {
+		if err := harden.Check(in, cfg, rep); err != nil {
+			return nil, exitError, err
+		}
+		if worst, any := rep.Worst(); any && worst >= failOn {
+			return nil, exitFindings, nil
+		}
+		return in, exitOK, nil
+	}
 	out, err := harden.Run(in, cfg, rep)
 	if err != nil {
-		return fail(err)
+		return nil, exitError, err
 	}
-	if !o.quiet {
-		rep.WriteSummary(log)
+	if o.verify != "" {
+		verified := &report.Report{}
+		if err := harden.Verify(out, cfg, o.verify, verified); err != nil {
+			return nil, exitError, err
+		}
+		failed := false
+		for _, f := range verified.Findings() {
+			rep.Add(f)
+			failed = failed || f.Severity == report.Error
+		}
+		if failed {
+			return nil, exitFindings, nil
+		}
 	}
-	if _, err := stdout.Write(out); err != nil {
-		return fail(fmt.Errorf("writing stdout: %w", err))
+	return out, exitOK, nil
+}
+
+// writeReport writes the report to stderr, and to --report-file when set
+// (Helm 4 shows nothing of a post-renderer's stderr). A text error line
+// always reaches stderr; the JSON and SARIF reports carry it too.
+func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) error {
+	var buf bytes.Buffer
+	var err error
+	switch o.reportFormat {
+	case "json":
+		err = rep.WriteJSON(&buf, report.Run{ToolVersion: version, Mode: mode(o), Err: runErr})
+	case "sarif":
+		err = rep.WriteSARIF(&buf, report.Run{ToolVersion: version, Mode: mode(o), Err: runErr}, transform.RuleText)
+	case "text":
+		err = rep.WriteText(&buf)
+	default:
+		if !o.quiet {
+			err = rep.WriteSummary(&buf)
+		}
 	}
-	return exitOK
+	if err != nil {
+		return err
+	}
+	structured := o.reportFormat == "json" || o.reportFormat == "sarif"
+	if runErr != nil && !structured {
+		fmt.Fprintf(&buf, "chartsec-harden: error: %v\n", runErr)
+	}
+	if o.reportFile != "" {
+		if err := os.WriteFile(o.reportFile, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+		if structured {
+			if runErr != nil {
+				fmt.Fprintf(stderr, "chartsec-harden: error: %v\n", runErr)
+			}
+			return nil
+		}
+	}
+	_, err = stderr.Write(buf.Bytes())
+	return err
 }
 
 // loadConfig reads the config file over the defaults, then the flags the

@@ -7,6 +7,7 @@ package harden
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
@@ -30,7 +31,7 @@ func run(in []byte, scope *transform.Scope, filters []kio.Filter) (_ []byte, err
 	var nodes []*yaml.RNode
 	original := map[*yaml.Node]*manifest.Doc{}
 	before := map[*yaml.Node]*yaml.Node{}
-	scope.Objects = map[*yaml.Node]report.Object{}
+	scope.Objects = objects(docs)
 	for _, d := range docs {
 		if d.Node == nil {
 			continue
@@ -39,9 +40,8 @@ func run(in []byte, scope *transform.Scope, filters []kio.Filter) (_ []byte, err
 		nodes = append(nodes, d.Node)
 		original[root] = d
 		before[root] = d.Node.Copy().YNode()
-		scope.Objects[root] = report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name,
-			Namespace: d.Namespace, Source: d.Source, Line: d.Line}
 	}
+	reportExemptions(scope, nodes)
 	if nodes, err = applyFilters(filters, nodes); err != nil {
 		return nil, err
 	}
@@ -99,6 +99,35 @@ func run(in []byte, scope *transform.Scope, filters []kio.Filter) (_ []byte, err
 		writeAdded(d.Index)
 	}
 	return out.Bytes(), nil
+}
+
+// reportExemptions lists every exemption that applies, so that they stay
+// visible in review, and warns of skip annotations naming no control.
+func reportExemptions(scope *transform.Scope, nodes []*yaml.RNode) {
+	for _, n := range nodes {
+		w := scope.Workload(n)
+		if w == nil {
+			continue
+		}
+		for _, e := range w.Exemptions {
+			w.Found("exemption", "applied", report.Info, "", "exempt: "+e)
+		}
+		for _, c := range w.UnknownControls {
+			w.Found("exemption", "unknownControl", report.Warning, "", "unknown control "+c+": it exempts nothing (controls: "+strings.Join(transform.Controls, ", ")+")")
+		}
+	}
+}
+
+// objects locates the parsed documents for findings.
+func objects(docs []*manifest.Doc) map[*yaml.Node]report.Object {
+	m := map[*yaml.Node]report.Object{}
+	for _, d := range docs {
+		if d.Node != nil {
+			m[d.Node.YNode()] = report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name,
+				Namespace: d.Namespace, Source: d.Source, Line: d.Line}
+		}
+	}
+	return m
 }
 
 // applyFilters runs the filters in order. A filter that panics on a shape

@@ -68,9 +68,14 @@ type Finding struct {
 	Severity  Severity
 	Container string // empty for pod-level findings
 	Message   string
+	// Hint says how to fix or exempt it, when the message does not.
+	Hint string `json:",omitempty"`
 	// Changed is true when the tool applied a change (transform mode).
 	Changed bool
 }
+
+// ID names the kind of finding: control and rule, e.g. podSecurity.runAsUser.
+func (f Finding) ID() string { return f.Control + "." + f.Rule }
 
 // Report is safe for concurrent use; a nil *Report discards everything.
 type Report struct {
@@ -98,6 +103,48 @@ func (r *Report) Findings() []Finding {
 	out := append([]Finding(nil), r.findings...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Object.Doc < out[j].Object.Doc })
 	return out
+}
+
+// Counts are the numbers of findings by severity, and of changes made.
+type Counts struct {
+	Error   int `json:"error"`
+	Warning int `json:"warning"`
+	Info    int `json:"info"`
+	Changed int `json:"changed"`
+}
+
+// Count adds up the findings.
+func (r *Report) Count() Counts {
+	var c Counts
+	for _, f := range r.Findings() {
+		switch f.Severity {
+		case Error:
+			c.Error++
+		case Warning:
+			c.Warning++
+		default:
+			c.Info++
+		}
+		if f.Changed {
+			c.Changed++
+		}
+	}
+	return c
+}
+
+// Worst returns the highest severity among findings that were not fixed,
+// and whether there is any.
+func (r *Report) Worst() (Severity, bool) {
+	worst, any := Info, false
+	for _, f := range r.Findings() {
+		if f.Changed {
+			continue
+		}
+		if !any || f.Severity > worst {
+			worst, any = f.Severity, true
+		}
+	}
+	return worst, any
 }
 
 // WriteSummary writes one line per object: what changed, by control, and

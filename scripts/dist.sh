@@ -8,6 +8,11 @@
 #   VERSION    default: version: in plugin.yaml (strict semver, no leading v)
 #   PLATFORMS  default: "linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64"
 #   DIST_DIR   default: dist (emptied first)
+#   SIGN_KEY   sign the plugin archive with this PGP key (name or email), writing
+#              chartsec-harden-<version>.tgz.prov, with Helm 4's `helm plugin package`:
+#              HELM (default helm, must be Helm 4), SIGN_KEYRING (secret keyring in
+#              the legacy format, default ~/.gnupg/secring.gpg; `gpg --export-secret-keys`
+#              writes one), SIGN_PASSPHRASE_FILE (for a key with a passphrase)
 #
 # The plugin archive is packed from a fresh staging folder holding only the
 # plugin's files, never from the checkout (which may hold .git or old builds).
@@ -68,8 +73,15 @@ for p in $platforms; do
   cp "$dir/$name$exe" "$plugin_stage/bin/${os}_$arch/"
 done
 
-# shellcheck disable=SC2086
-(cd "$stage/plugin" && tar $tar_flags -czf "$dist/$name-$version.tgz" "$name")
+if [ -n "${SIGN_KEY:-}" ]; then
+  set -- --sign --key "$SIGN_KEY" --keyring "${SIGN_KEYRING:-$HOME/.gnupg/secring.gpg}"
+  if [ -n "${SIGN_PASSPHRASE_FILE:-}" ]; then set -- "$@" --passphrase-file "$SIGN_PASSPHRASE_FILE"; fi
+  "${HELM:-helm}" plugin package "$@" -d "$dist" "$plugin_stage" >&2
+  [ -f "$dist/$name-$version.tgz.prov" ] || { echo "dist: helm plugin package wrote no $name-$version.tgz.prov" >&2; exit 1; }
+else
+  # shellcheck disable=SC2086
+  (cd "$stage/plugin" && tar $tar_flags -czf "$dist/$name-$version.tgz" "$name")
+fi
 rm -rf "$stage"
 
 (cd "$dist" && sha256 -- *.tar.gz *.tgz >checksums.txt)

@@ -30,6 +30,9 @@ type Config struct {
 	Images              Images              `yaml:"images" json:"images"`
 	Resources           Resources           `yaml:"resources" json:"resources"`
 	ServiceAccountToken ServiceAccountToken `yaml:"serviceAccountToken" json:"serviceAccountToken"`
+	NetworkPolicy       NetworkPolicy       `yaml:"networkPolicy" json:"networkPolicy"`
+	PodDisruptionBudget PodDisruptionBudget `yaml:"podDisruptionBudget" json:"podDisruptionBudget"`
+	LimitRange          LimitRange          `yaml:"limitRange" json:"limitRange"`
 }
 
 // DefaultConfig is the configuration used when no file is given; a file
@@ -52,6 +55,11 @@ func DefaultConfig() Config {
 			Requests: ResourceValues{CPU: "250m", Memory: "256Mi"},
 			Limits:   ResourceValues{CPU: "500m", Memory: "512Mi"},
 		},
+		NetworkPolicy: NetworkPolicy{
+			IngressFrom: IngressFromCluster, ExternalIngress: true,
+			Egress: EgressUnrestricted, DNSNamespace: DefaultDNSNamespace,
+		},
+		PodDisruptionBudget: PodDisruptionBudget{UnhealthyPodEvictionPolicy: "AlwaysAllow"},
 	}
 }
 
@@ -84,6 +92,10 @@ var sectionNames = strings.NewReplacer(
 	"type transform.Resources", "resources",
 	"type transform.ResourceValues", "resources",
 	"type transform.ServiceAccountToken", "serviceAccountToken",
+	"type transform.NetworkPolicy", "networkPolicy",
+	"type transform.PolicyPort", "a networkPolicy port",
+	"type transform.PodDisruptionBudget", "podDisruptionBudget",
+	"type transform.LimitRange", "limitRange",
 	"type transform.ExcludeRule", "an exclude rule",
 	"type transform.CustomWorkload", "a workloads entry",
 	"field ", "unknown key ",
@@ -151,7 +163,19 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("images.pullPolicy: %q is not Always, IfNotPresent or keep", c.Images.PullPolicy)
 	}
-	return c.Resources.Validate()
+	if err := c.Resources.Validate(); err != nil {
+		return err
+	}
+	if err := c.NetworkPolicy.Validate(); err != nil {
+		return err
+	}
+	if err := c.PodDisruptionBudget.Validate(); err != nil {
+		return err
+	}
+	if c.LimitRange.Enabled {
+		return c.LimitRange.WithDefaults(c.Resources).Validate()
+	}
+	return nil
 }
 
 // Scope returns the state the filters of one run share.
@@ -165,7 +189,8 @@ func (c Config) Scope(rep *report.Report) *Scope {
 
 // Filters returns the filters in the order they run. WritableDirs runs
 // before ContainerSecurity: it mounts volumes only where the root
-// filesystem is not read-only yet.
+// filesystem is not read-only yet. The companion documents come last, made
+// for the workloads as hardened.
 func (c Config) Filters(s *Scope) []kio.Filter {
 	c.PodSecurity.Scope = s
 	c.ContainerSecurity.Scope = s
@@ -173,8 +198,14 @@ func (c Config) Filters(s *Scope) []kio.Filter {
 	c.Images.Scope = s
 	c.Resources.Scope = s
 	c.ServiceAccountToken.Scope = s
+	c.NetworkPolicy.Scope = s
+	c.PodDisruptionBudget.Scope = s
+	c.LimitRange = c.LimitRange.WithDefaults(c.Resources)
+	c.LimitRange.Scope = s
 	return []kio.Filter{
+		Secrets{Scope: s},
 		c.PodSecurity, c.WritableDirs, c.ContainerSecurity, c.Images, c.Resources, c.ServiceAccountToken,
+		c.NetworkPolicy, c.PodDisruptionBudget, c.LimitRange,
 	}
 }
 
@@ -185,7 +216,7 @@ func (s *Scope) Needs(apiVersion, kind string) bool {
 		return true
 	}
 	switch kind {
-	case "ServiceAccount", "RoleBinding", "ClusterRoleBinding", "Service", "HorizontalPodAutoscaler",
+	case "Secret", "ServiceAccount", "RoleBinding", "ClusterRoleBinding", "Service", "HorizontalPodAutoscaler",
 		"NetworkPolicy", "PodDisruptionBudget", "LimitRange":
 		return true
 	}

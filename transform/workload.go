@@ -1,6 +1,9 @@
 package transform
 
 import (
+	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/report"
@@ -24,6 +27,7 @@ const (
 	ControlNetworkPolicy          = "networkPolicy"
 	ControlPodDisruptionBudget    = "podDisruptionBudget"
 	ControlLimitRange             = "limitRange"
+	ControlSecrets                = "secrets"
 )
 
 // Controls lists every control name, in the order the README documents them.
@@ -31,7 +35,7 @@ var Controls = []string{
 	ControlPodSecurity, ControlContainerSecurity, ControlReadOnlyRootFilesystem, ControlCapabilities,
 	ControlWritableDirs, ControlImagePullPolicy, ControlImagePullSecrets, ControlImageTag,
 	ControlResources, ControlServiceAccountToken, ControlNetworkPolicy, ControlPodDisruptionBudget,
-	ControlLimitRange,
+	ControlLimitRange, ControlSecrets,
 }
 
 // Annotations that exempt a workload, or one container of it, from controls.
@@ -115,6 +119,12 @@ type Workload struct {
 	Hook bool
 	// Replicas is the replica count, or -1 when the kind has none.
 	Replicas int
+
+	// Exemptions describe what is exempt and why, for the report.
+	Exemptions []string
+	// UnknownControls are control names in skip annotations that no
+	// control has: likely typos, which would exempt nothing.
+	UnknownControls []string
 
 	scope         *Scope
 	skip          map[string]bool            // workload-level exemptions
@@ -287,41 +297,58 @@ func (s *Scope) object(doc *yaml.RNode) report.Object {
 func (w *Workload) readExemptions() {
 	w.skip = map[string]bool{}
 	w.skipContainer = map[string]map[string]bool{}
+	skipContainer := func(name, list, why string) {
+		if w.skipContainer[name] == nil {
+			w.skipContainer[name] = map[string]bool{}
+		}
+		addControls(w.skipContainer[name], list)
+		w.Exemptions = append(w.Exemptions, "container "+name+": "+list+" ("+why+")")
+	}
 	for _, meta := range []*yaml.RNode{w.Doc, w.Template} {
-		for k, v := range annotations(meta) {
+		ann := annotations(meta)
+		keys := make([]string, 0, len(ann))
+		for k := range ann {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := ann[k]
 			switch {
 			case k == SkipAnnotation:
 				addControls(w.skip, v)
+				w.Exemptions = append(w.Exemptions, v+" (annotation "+k+")")
 			case strings.HasPrefix(k, SkipContainerAnnotation):
-				name := strings.TrimPrefix(k, SkipContainerAnnotation)
-				if w.skipContainer[name] == nil {
-					w.skipContainer[name] = map[string]bool{}
+				skipContainer(strings.TrimPrefix(k, SkipContainerAnnotation), v, "annotation "+k)
+			default:
+				continue
+			}
+			for _, c := range strings.Split(v, ",") {
+				if c = strings.TrimSpace(c); c != "" && c != AllControls && !slices.Contains(Controls, c) {
+					w.UnknownControls = append(w.UnknownControls, c+" (annotation "+k+")")
 				}
-				addControls(w.skipContainer[name], v)
 			}
 		}
 	}
 	if w.scope == nil {
 		return
 	}
-	for _, r := range w.scope.Exclude {
+	for i, r := range w.scope.Exclude {
 		if !w.matches(r) {
 			continue
 		}
-		controls := r.Controls
-		if len(controls) == 0 {
-			controls = []string{AllControls}
+		controls := strings.Join(r.Controls, ",")
+		if controls == "" {
+			controls = AllControls
 		}
+		why := fmt.Sprintf("config exclude[%d]", i)
 		if r.Container == "" {
-			addControls(w.skip, strings.Join(controls, ","))
+			addControls(w.skip, controls)
+			w.Exemptions = append(w.Exemptions, controls+" ("+why+")")
 			continue
 		}
 		for _, c := range w.Containers() {
 			if globMatch(r.Container, c.Name) {
-				if w.skipContainer[c.Name] == nil {
-					w.skipContainer[c.Name] = map[string]bool{}
-				}
-				addControls(w.skipContainer[c.Name], strings.Join(controls, ","))
+				skipContainer(c.Name, controls, why)
 			}
 		}
 	}
@@ -368,6 +395,22 @@ func (w *Workload) SkipsContainer(control, name string) bool {
 	}
 	s := w.skipContainer[name]
 	return s[control] || s[AllControls]
+}
+
+// Exempt reports whether an exemption switches off, for the workload or
+// any of its containers, a control that Pod Security Standards check.
+func (w *Workload) Exempt() bool {
+	for _, ctl := range []string{ControlPodSecurity, ControlContainerSecurity, ControlCapabilities} {
+		if w.Skips(ctl) || (w.scope != nil && !w.scope.Enabled(ctl)) {
+			return true
+		}
+		for _, c := range w.Containers() {
+			if w.SkipsContainer(ctl, c.Name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Containers returns every container, init container and ephemeral

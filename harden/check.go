@@ -1,0 +1,102 @@
+package harden
+
+import (
+	"github.com/chartsec/chartsec-harden/manifest"
+	"github.com/chartsec/chartsec-harden/pss"
+	"github.com/chartsec/chartsec-harden/report"
+	"github.com/chartsec/chartsec-harden/transform"
+)
+
+// Check reports, without changing anything, what the transforms would
+// change, what they find, and every Pod Security Standards failure of the
+// input. A missing control is reported at the severity it deserves when
+// a chart lacks it (transform.MissingSeverity).
+func Check(in []byte, cfg transform.Config, rep *report.Report) error {
+	would := &report.Report{}
+	if _, err := Run(in, cfg, would); err != nil {
+		return err
+	}
+	for _, f := range would.Findings() {
+		if f.Changed {
+			f.Changed = false
+			f.Message = "would change: " + f.Message
+			if s := transform.MissingSeverity(f.ID()); s > f.Severity {
+				f.Severity = s
+			}
+		}
+		rep.Add(f)
+	}
+	return evaluate(in, cfg, rep, false, "")
+}
+
+// Verify evaluates every pod template of a (hardened) stream at level
+// with the upstream admission checks. A workload that is neither exempt
+// nor host-level and fails is an error; the others are listed as not
+// verified, so that no exemption passes silently.
+func Verify(out []byte, cfg transform.Config, level string, rep *report.Report) error {
+	return evaluate(out, cfg, rep, true, level)
+}
+
+// evaluate runs the Pod Security Standards over a stream's pod templates.
+// For a check, it reports baseline failures, then the further restricted
+// ones; host-level workloads' failures are warnings, since no transform
+// can fix them. For a verification, it checks one level.
+func evaluate(data []byte, cfg transform.Config, rep *report.Report, verify bool, level string) error {
+	scope := cfg.Scope(rep)
+	docs := manifest.Split(data)
+	if err := manifest.Parse(docs, scope.Needs); err != nil {
+		return err
+	}
+	scope.Objects = objects(docs)
+	levels := []string{"baseline", "restricted"}
+	if verify {
+		levels = []string{level}
+	}
+	evals := map[string]*pss.Evaluator{}
+	for _, l := range levels {
+		e, err := pss.NewEvaluator(l)
+		if err != nil {
+			return err
+		}
+		evals[l] = e
+	}
+	for _, d := range docs {
+		if d.Node == nil {
+			continue
+		}
+		w := scope.Workload(d.Node)
+		if w == nil {
+			continue
+		}
+		host := w.HostLevel()
+		if verify {
+			switch {
+			case len(host) > 0:
+				w.Found("podSecurityStandards", "hostLevel", report.Info, "", "not verified at "+level+": host-level pod")
+				continue
+			case w.Exempt():
+				w.Found("podSecurityStandards", "exempt", report.Info, "", "not verified at "+level+": exempt from controls the standard checks")
+				continue
+			}
+		}
+		seen := map[string]bool{}
+		for _, l := range levels {
+			vs, err := evals[l].Evaluate(w.Template)
+			if err != nil {
+				return err
+			}
+			for _, v := range vs {
+				if seen[v.String()] {
+					continue
+				}
+				seen[v.String()] = true
+				sev := report.Error
+				if len(host) > 0 {
+					sev = report.Warning
+				}
+				w.Found("podSecurityStandards", l, sev, "", "fails "+l+": "+v.String())
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,600 @@
+package transform
+
+import (
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// GeneratedLabel marks the documents chartsec-harden adds (NetworkPolicy,
+// PodDisruptionBudget, LimitRange), so that people and tools can tell them
+// from the chart's own.
+const GeneratedLabel = "chartsec.io/generated"
+
+// labelPair is one label or matchLabels entry, kept in document order.
+type labelPair struct{ key, value string }
+
+// selectorExpr is one matchExpressions entry.
+type selectorExpr struct {
+	key, operator string
+	values        []string
+}
+
+// labelSelector is a parsed metav1.LabelSelector. A nil *labelSelector is
+// an absent selector, which selects nothing.
+type labelSelector struct {
+	matchLabels []labelPair
+	exprs       []selectorExpr
+}
+
+// parseSelector reads a LabelSelector (matchLabels, matchExpressions) or,
+// for a ReplicationController, a plain label map. It returns nil when n is
+// absent or not a mapping.
+func parseSelector(n *yaml.RNode) *labelSelector {
+	if n == nil || n.YNode().Kind != yaml.MappingNode {
+		return nil
+	}
+	s := &labelSelector{}
+	if n.Field("matchLabels") == nil && n.Field("matchExpressions") == nil {
+		s.matchLabels = labelPairs(n)
+		return s
+	}
+	s.matchLabels = labelPairs(lookupMap(n, "matchLabels"))
+	for _, e := range lookupSeq(n, "matchExpressions") {
+		en := yaml.NewRNode(e)
+		x := selectorExpr{key: lookupScalar(en, "key"), operator: lookupScalar(en, "operator")}
+		for _, v := range lookupSeq(en, "values") {
+			x.values = append(x.values, v.Value)
+		}
+		s.exprs = append(s.exprs, x)
+	}
+	return s
+}
+
+// labelPairs reads a mapping of scalars as labels, in document order.
+func labelPairs(n *yaml.RNode) []labelPair {
+	if n == nil || n.YNode().Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []labelPair
+	c := n.YNode().Content
+	for i := 0; i+1 < len(c); i += 2 {
+		if c[i+1].Kind == yaml.ScalarNode {
+			out = append(out, labelPair{c[i].Value, c[i+1].Value})
+		}
+	}
+	return out
+}
+
+func labelMap(pairs []labelPair) map[string]string {
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		m[p.key] = p.value
+	}
+	return m
+}
+
+// empty reports whether the selector has no requirement: it selects every
+// pod of its namespace.
+func (s *labelSelector) empty() bool {
+	return s != nil && len(s.matchLabels) == 0 && len(s.exprs) == 0
+}
+
+// matches reports whether pods with these labels are selected, as the API
+// server's labels.Selector would decide. An unknown operator selects
+// nothing, as the API server rejects it.
+func (s *labelSelector) matches(labels map[string]string) bool {
+	if s == nil {
+		return false
+	}
+	for _, p := range s.matchLabels {
+		if v, ok := labels[p.key]; !ok || v != p.value {
+			return false
+		}
+	}
+	for _, e := range s.exprs {
+		v, has := labels[e.key]
+		switch e.operator {
+		case "In":
+			if !has || !slices.Contains(e.values, v) {
+				return false
+			}
+		case "NotIn":
+			if has && slices.Contains(e.values, v) {
+				return false
+			}
+		case "Exists":
+			if !has {
+				return false
+			}
+		case "DoesNotExist":
+			if has {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// node writes the selector as a LabelSelector; an empty one as {}.
+func (s *labelSelector) node() *yaml.Node {
+	var fields []field
+	if len(s.matchLabels) > 0 {
+		fields = append(fields, field{"matchLabels", labelsNode(s.matchLabels)})
+	}
+	if len(s.exprs) > 0 {
+		var items []*yaml.Node
+		for _, e := range s.exprs {
+			var values *yaml.Node
+			if len(e.values) > 0 {
+				var vs []*yaml.Node
+				for _, v := range e.values {
+					vs = append(vs, strNode(v))
+				}
+				values = seqNode(vs...)
+			}
+			items = append(items, mapNode(field{"key", strNode(e.key)}, field{"operator", strNode(e.operator)}, field{"values", values}))
+		}
+		fields = append(fields, field{"matchExpressions", seqNode(items...)})
+	}
+	return mapNode(fields...)
+}
+
+func (s *labelSelector) String() string {
+	var parts []string
+	for _, p := range s.matchLabels {
+		parts = append(parts, p.key+"="+p.value)
+	}
+	for _, e := range s.exprs {
+		parts = append(parts, e.key+" "+e.operator+" ("+strings.Join(e.values, ",")+")")
+	}
+	return strings.Join(parts, ",")
+}
+
+// sameNamespace reports whether two documents may be in one namespace: a
+// document without a namespace goes to the release namespace, which the
+// post-renderer does not know.
+func sameNamespace(a, b string) bool {
+	return a == b || a == "" || b == ""
+}
+
+// podGroup is a workload of the stream seen as the pods it runs: their
+// labels, and the selector that picks exactly them.
+type podGroup struct {
+	w         *Workload
+	namespace string
+	labels    []labelPair // the pod template's labels
+	labelSet  map[string]string
+	// selector selects the workload's pods: its spec.selector, or its
+	// template labels where it has none; nil when the template has no labels.
+	selector *labelSelector
+}
+
+func (g *podGroup) hostNetwork() bool {
+	return lookupScalar(g.w.Spec, "hostNetwork") == "true"
+}
+
+// companionView is what the companion filters know of the whole stream.
+type companionView struct {
+	scope    *Scope
+	nodes    []*yaml.RNode
+	groups   []*podGroup
+	byDoc    map[*yaml.Node]*podGroup
+	services []*yaml.RNode
+	hpas     []*yaml.RNode
+	taken    []docName
+	// apiServerCalls are the Service ports the API server connects to:
+	// admission webhooks, aggregated APIs and CRD conversion webhooks.
+	apiServerCalls []serviceRef
+}
+
+type docName struct{ kind, namespace, name string }
+
+// serviceRef is a Service port named by a webhook or an APIService.
+type serviceRef struct {
+	namespace, name string
+	port            int
+}
+
+// apiServerServices returns the Service ports that the API server calls
+// for this document, if it is a webhook configuration, an APIService or a
+// CustomResourceDefinition with a conversion webhook.
+func apiServerServices(n *yaml.RNode) []serviceRef {
+	var refs []*yaml.RNode
+	switch g := group(n.GetApiVersion()); {
+	case g == "admissionregistration.k8s.io" && (n.GetKind() == "ValidatingWebhookConfiguration" || n.GetKind() == "MutatingWebhookConfiguration"):
+		for _, wh := range lookupSeq(n, "webhooks") {
+			refs = append(refs, lookupMap(yaml.NewRNode(wh), "clientConfig", "service"))
+		}
+	case g == "apiregistration.k8s.io" && n.GetKind() == "APIService":
+		refs = append(refs, lookupMap(n, "spec", "service"))
+	case g == "apiextensions.k8s.io" && n.GetKind() == "CustomResourceDefinition":
+		refs = append(refs, lookupMap(n, "spec", "conversion", "webhook", "clientConfig", "service"))
+	}
+	var out []serviceRef
+	for _, r := range refs {
+		if r != nil {
+			out = append(out, serviceRef{lookupScalar(r, "namespace"), lookupScalar(r, "name"), atoiOr(lookupScalar(r, "port"), 443)})
+		}
+	}
+	return out
+}
+
+func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
+	v := &companionView{scope: s, nodes: nodes, byDoc: map[*yaml.Node]*podGroup{}}
+	for _, n := range nodes {
+		if n.YNode().Kind != yaml.MappingNode {
+			continue
+		}
+		v.taken = append(v.taken, docName{n.GetKind(), n.GetNamespace(), n.GetName()})
+		switch {
+		case n.GetKind() == "Service" && n.GetApiVersion() == "v1":
+			v.services = append(v.services, n)
+		case n.GetKind() == "HorizontalPodAutoscaler" && group(n.GetApiVersion()) == "autoscaling":
+			v.hpas = append(v.hpas, n)
+		default:
+			v.apiServerCalls = append(v.apiServerCalls, apiServerServices(n)...)
+		}
+		w := s.Workload(n)
+		if w == nil {
+			continue
+		}
+		g := &podGroup{w: w, namespace: n.GetNamespace(), labels: labelPairs(lookupMap(w.Template, "metadata", "labels"))}
+		g.labelSet = labelMap(g.labels)
+		if len(g.labels) > 0 {
+			g.selector = ownSelector(s, w)
+			if g.selector == nil || g.selector.empty() {
+				g.selector = &labelSelector{matchLabels: g.labels}
+			}
+		}
+		v.groups = append(v.groups, g)
+		v.byDoc[n.YNode()] = g
+	}
+	for _, g := range v.groups {
+		v.narrow(g)
+	}
+	return v
+}
+
+// ownSelector returns the workload's spec.selector: the "selector" beside
+// its pod template (spec.selector for spec.template).
+func ownSelector(s *Scope, w *Workload) *labelSelector {
+	p, _ := s.TemplatePath(w.Doc.GetApiVersion(), w.Doc.GetKind())
+	if len(p) == 0 {
+		return nil
+	}
+	sp := append(append([]string{}, p[:len(p)-1]...), "selector")
+	return parseSelector(lookup(w.Doc, sp...))
+}
+
+// narrow makes g's selector pick only g's pods where it would also pick
+// those of another workload of the stream (a Deployment selecting app=x
+// beside a Job labelled app=x): it adds, one at a time, the template labels
+// that tell the others apart. Overlap that remains is left for the filters
+// to report.
+func (v *companionView) narrow(g *podGroup) {
+	if g.selector == nil {
+		return
+	}
+	overlaps := v.overlapping(g, g.selector)
+	if len(overlaps) == 0 {
+		return
+	}
+	sel := &labelSelector{matchLabels: append([]labelPair{}, g.selector.matchLabels...), exprs: g.selector.exprs}
+	have := labelMap(sel.matchLabels)
+	for _, l := range g.labels {
+		if _, ok := have[l.key]; ok {
+			continue
+		}
+		try := &labelSelector{matchLabels: append(append([]labelPair{}, sel.matchLabels...), l), exprs: sel.exprs}
+		if left := v.overlapping(g, try); len(left) < len(overlaps) {
+			sel, overlaps = try, left
+			have[l.key] = l.value
+			if len(overlaps) == 0 {
+				break
+			}
+		}
+	}
+	g.selector = sel
+}
+
+// overlapping returns the other workloads whose pods sel also selects.
+func (v *companionView) overlapping(g *podGroup, sel *labelSelector) []*podGroup {
+	var out []*podGroup
+	for _, o := range v.groups {
+		if o != g && len(o.labels) > 0 && sameNamespace(o.namespace, g.namespace) && sel.matches(o.labelSet) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// nonHookOverlap returns another workload, not a Helm hook, whose pods g's
+// selector also selects. Hook pods come and go with their hook.
+func nonHookOverlap(v *companionView, g *podGroup) *podGroup {
+	for _, o := range v.overlapping(g, g.selector) {
+		if !o.w.Hook {
+			return o
+		}
+	}
+	return nil
+}
+
+// policyPort is a port and protocol a NetworkPolicy rule names.
+type policyPort struct {
+	port     int
+	protocol string
+}
+
+func (p policyPort) String() string { return strconv.Itoa(p.port) + "/" + p.protocol }
+
+func (p policyPort) node() *yaml.Node {
+	return mapNode(field{"port", intNode(int64(p.port))}, field{"protocol", strNode(p.protocol)})
+}
+
+func sortPorts(ps []policyPort) []policyPort {
+	seen := map[policyPort]bool{}
+	var out []policyPort
+	for _, p := range ps {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].port != out[j].port {
+			return out[i].port < out[j].port
+		}
+		return out[i].protocol < out[j].protocol
+	})
+	return out
+}
+
+func portList(ps []policyPort) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+// servedPorts returns the ports g's pods serve: every containerPort (of
+// containers and of sidecar init containers), and the targetPort of every
+// Service that selects the pods, a named one resolved to its containerPort.
+// exposed holds those that callers outside the pod network reach: the
+// ports of NodePort and LoadBalancer Services, and those the API server
+// calls. unresolved names target ports no container declares.
+func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, unresolved []string) {
+	named := map[string]policyPort{}
+	for _, c := range g.w.Containers() {
+		if c.Kind == EphemeralContainer || c.Kind == InitContainer && lookupScalar(c.Node, "restartPolicy") != "Always" {
+			continue
+		}
+		for _, pn := range lookupSeq(c.Node, "ports") {
+			p := yaml.NewRNode(pn)
+			num := atoiOr(lookupScalar(p, "containerPort"), 0)
+			if num <= 0 || num > 65535 {
+				continue
+			}
+			pp := policyPort{num, protocolOr(lookupScalar(p, "protocol"))}
+			served = append(served, pp)
+			if name := lookupScalar(p, "name"); name != "" {
+				named[name] = pp
+			}
+		}
+	}
+	for _, svc := range v.services {
+		sel := labelPairs(lookupMap(svc, "spec", "selector"))
+		if len(sel) == 0 || !sameNamespace(svc.GetNamespace(), g.namespace) || !(&labelSelector{matchLabels: sel}).matches(g.labelSet) {
+			continue
+		}
+		typ := lookupScalar(svc, "spec", "type")
+		for _, pn := range lookupSeq(svc, "spec", "ports") {
+			p := yaml.NewRNode(pn)
+			proto := protocolOr(lookupScalar(p, "protocol"))
+			target := lookupScalar(p, "targetPort")
+			if target == "" {
+				target = lookupScalar(p, "port")
+			}
+			var pp policyPort
+			if num, err := strconv.Atoi(target); err == nil {
+				if num <= 0 || num > 65535 {
+					continue
+				}
+				pp = policyPort{num, proto}
+			} else if cp, ok := named[target]; ok {
+				pp = policyPort{cp.port, proto}
+			} else {
+				unresolved = append(unresolved, fmt.Sprintf("Service %s targetPort %q", svc.GetName(), target))
+				continue
+			}
+			served = append(served, pp)
+			if typ == "NodePort" || typ == "LoadBalancer" || v.calledByAPIServer(svc, atoiOr(lookupScalar(p, "port"), 0)) {
+				exposed = append(exposed, pp)
+			}
+		}
+	}
+	return sortPorts(served), sortPorts(exposed), unresolved
+}
+
+// calledByAPIServer reports whether a webhook or an APIService of the
+// stream names this Service port.
+func (v *companionView) calledByAPIServer(svc *yaml.RNode, port int) bool {
+	for _, r := range v.apiServerCalls {
+		if r.name == svc.GetName() && r.port == port && sameNamespace(r.namespace, svc.GetNamespace()) {
+			return true
+		}
+	}
+	return false
+}
+
+func protocolOr(p string) string {
+	if p == "" {
+		return "TCP"
+	}
+	return p
+}
+
+// minReplicas returns the fewest replicas the workload runs: the
+// minReplicas (default 1) of a HorizontalPodAutoscaler that scales it, else
+// its replica count. hpa names the autoscaler, if any.
+func (v *companionView) minReplicas(g *podGroup) (n int, hpa string) {
+	for _, h := range v.hpas {
+		ref := lookupMap(h, "spec", "scaleTargetRef")
+		if ref == nil || lookupScalar(ref, "kind") != g.w.Doc.GetKind() || lookupScalar(ref, "name") != g.w.Doc.GetName() ||
+			!sameNamespace(h.GetNamespace(), g.namespace) {
+			continue
+		}
+		if av := lookupScalar(ref, "apiVersion"); av != "" && group(av) != group(g.w.Doc.GetApiVersion()) {
+			continue
+		}
+		return atoiOr(lookupScalar(h, "spec", "minReplicas"), 1), h.GetName()
+	}
+	return g.w.Replicas, ""
+}
+
+// companionName returns a name for a document of this kind and namespace
+// that no document of the stream has: base+suffix, shortened to fit 253
+// characters and made a valid DNS-1123 subdomain.
+func (v *companionView) companionName(kind, namespace, base, suffix string) string {
+	base = dns1123(base)
+	for i := 1; ; i++ {
+		s := suffix
+		if i > 1 {
+			s = suffix + "-" + strconv.Itoa(i)
+		}
+		b := base
+		if max := validation.DNS1123SubdomainMaxLength - len(s); len(b) > max {
+			h := fnv.New32a()
+			h.Write([]byte(base))
+			b = strings.TrimRight(b[:max-9], "-.") + fmt.Sprintf("-%08x", h.Sum32())
+		}
+		name := b + s
+		if !v.nameTaken(kind, namespace, name) {
+			v.taken = append(v.taken, docName{kind, namespace, name})
+			return name
+		}
+	}
+}
+
+func (v *companionView) nameTaken(kind, namespace, name string) bool {
+	for _, t := range v.taken {
+		if t.kind == kind && t.name == name && sameNamespace(t.namespace, namespace) {
+			return true
+		}
+	}
+	return false
+}
+
+// dns1123 lowercases s and replaces what a DNS-1123 subdomain cannot hold.
+func dns1123(s string) string {
+	if len(validation.IsDNS1123Subdomain(s)) == 0 {
+		return s
+	}
+	b := []byte(strings.ToLower(s))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			b[i] = '-'
+		}
+	}
+	out := strings.Trim(string(b), "-.")
+	if out == "" {
+		return "workload"
+	}
+	return out
+}
+
+// companionMeta is the metadata of a document generated for a workload:
+// name, the workload's namespace if it has one, and its
+// app.kubernetes.io/* labels with the generated marker.
+func companionMeta(doc *yaml.RNode, name string, only ...string) *yaml.Node {
+	var labels []labelPair
+	for _, l := range labelPairs(lookupMap(doc, "metadata", "labels")) {
+		if strings.HasPrefix(l.key, "app.kubernetes.io/") && (len(only) == 0 || slices.Contains(only, l.key)) {
+			labels = append(labels, l)
+		}
+	}
+	labels = append(labels, labelPair{GeneratedLabel, "true"})
+	var ns *yaml.Node
+	if n := doc.GetNamespace(); n != "" {
+		ns = strNode(n)
+	}
+	return mapNode(field{"name", strNode(name)}, field{"namespace", ns}, field{"labels", labelsNode(labels)})
+}
+
+// generated reports whether chartsec-harden added the document.
+func generated(n *yaml.RNode) bool {
+	return lookupScalar(n, "metadata", "labels", GeneratedLabel) == "true"
+}
+
+// insertAfter puts doc into nodes after anchor and after the documents
+// already generated for it, so a workload's companions stay together.
+func insertAfter(nodes []*yaml.RNode, anchor, doc *yaml.RNode) []*yaml.RNode {
+	i := 0
+	for i < len(nodes) && nodes[i].YNode() != anchor.YNode() {
+		i++
+	}
+	if i == len(nodes) {
+		return append(nodes, doc)
+	}
+	i++
+	for i < len(nodes) && generated(nodes[i]) {
+		i++
+	}
+	nodes = append(nodes, nil)
+	copy(nodes[i+1:], nodes[i:])
+	nodes[i] = doc
+	return nodes
+}
+
+// field is one key of a mapping built by mapNode; a nil value leaves the
+// key out.
+type field struct {
+	key   string
+	value *yaml.Node
+}
+
+func mapNode(fields ...field) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+	for _, f := range fields {
+		if f.value != nil {
+			n.Content = append(n.Content, strNode(f.key), f.value)
+		}
+	}
+	return n
+}
+
+func seqNode(items ...*yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: items}
+}
+
+func labelsNode(labels []labelPair) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+	for _, l := range labels {
+		n.Content = append(n.Content, strNode(l.key), strNode(l.value))
+	}
+	return n
+}
+
+func stringMapNode(m map[string]string) *yaml.Node {
+	var pairs []labelPair
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		pairs = append(pairs, labelPair{k, m[k]})
+	}
+	return labelsNode(pairs)
+}
+
+// document builds a whole generated document.
+func document(apiVersion, kind string, meta, spec *yaml.Node) *yaml.RNode {
+	return yaml.NewRNode(mapNode(field{"apiVersion", strNode(apiVersion)}, field{"kind", strNode(kind)},
+		field{"metadata", meta}, field{"spec", spec}))
+}

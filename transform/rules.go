@@ -1,0 +1,64 @@
+package transform
+
+import "github.com/chartsec/chartsec-harden/report"
+
+// ruleInfo describes a finding id: what it means, how to act on it, and
+// how much it matters when a chart lacks it (the --check severity). Only
+// the upstream Pod Security Standards checks make errors: a chart may meet
+// them another way than the transform would (container-level fields, say).
+type ruleInfo struct {
+	short, help string
+	missing     report.Severity
+}
+
+var rules = map[string]ruleInfo{
+	"podSecurity.runAsNonRoot":        {"Pod does not require a non-root user", "Set spec.securityContext.runAsNonRoot: true; Pod Security Standards restricted requires it.", report.Warning},
+	"podSecurity.runAsUser":           {"Pod runs as root or as the image's user", "Set a non-zero spec.securityContext.runAsUser; images with a named or root USER fail runAsNonRoot without it.", report.Warning},
+	"podSecurity.runAsGroup":          {"Pod has no runAsGroup", "Set spec.securityContext.runAsGroup to a non-zero group.", report.Info},
+	"podSecurity.fsGroup":             {"Pod has no fsGroup", "Set spec.securityContext.fsGroup so that volumes are writable by the pod's group.", report.Info},
+	"podSecurity.fsGroupChangePolicy": {"fsGroup without fsGroupChangePolicy", "fsGroupChangePolicy: OnRootMismatch keeps large volumes from slowing pod start (kubernetes #130192).", report.Info},
+	"podSecurity.seccompProfile":      {"No RuntimeDefault seccomp profile", "Set securityContext.seccompProfile.type: RuntimeDefault (or Localhost); restricted requires it and Unconfined is refused.", report.Warning},
+	"podSecurity.hostLevel":           {"Host-level pod", "hostNetwork, hostPID, hostIPC, hostPath, hostPort and privileged containers are node-agent features; chartsec-harden reports them and leaves the security context alone. Run such workloads in a namespace that allows them.", report.Warning},
+	"podSecurity.windows":             {"Windows pod", "Linux security contexts do not apply to Windows pods.", report.Info},
+
+	"containerSecurity.allowPrivilegeEscalation":    {"Container may escalate privileges", "Set securityContext.allowPrivilegeEscalation: false; restricted requires it.", report.Warning},
+	"containerSecurity.runAsNonRoot":                {"Container does not require a non-root user", "Set securityContext.runAsNonRoot: true, or leave it to the pod.", report.Info},
+	"readOnlyRootFilesystem.readOnlyRootFilesystem": {"Writable root filesystem", "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the app writes.", report.Warning},
+	"readOnlyRootFilesystem.chartWritableRoot":      {"Chart asks for a writable root filesystem", "The chart sets readOnlyRootFilesystem: false; make the paths the app writes to volumes, then set it to true.", report.Warning},
+	"capabilities.dropAll":                          {"Capabilities not dropped", "Set securityContext.capabilities.drop: [ALL]; restricted requires it.", report.Warning},
+	"capabilities.addNotAllowed":                    {"Capability added that restricted forbids", "Only NET_BIND_SERVICE may be added under restricted; remove the others or exempt the container.", report.Warning},
+	"capabilities.netBindService":                   {"Port below 1024 without NET_BIND_SERVICE", "A non-root container needs NET_BIND_SERVICE to listen below 1024.", report.Info},
+	"writableDirs.emptyDir":                         {"Writable directory for a read-only root", "An emptyDir is mounted where the app must write (default /tmp).", report.Info},
+	"imagePullPolicy.pullPolicy":                    {"Image pull policy", "Always re-checks registry credentials for tagged images; digests need no re-pull.", report.Info},
+	"imageTag.mutableTag":                           {"Image tag can move", "Pin a version tag or, better, a digest (image@sha256:...).", report.Warning},
+	"imagePullSecrets.pullSecret":                   {"imagePullSecrets", "The configured imagePullSecrets are added to every pod.", report.Info},
+	"resources.requests":                            {"Container without resource requests", "Set resources.requests.cpu and memory so the scheduler can place the pod.", report.Warning},
+	"resources.limits":                              {"Container without resource limits", "Set resources.limits.memory (and cpu if your platform wants it).", report.Warning},
+	"serviceAccountToken.automount":                 {"Service account token mounted without need", "Set automountServiceAccountToken: false where the app does not call the Kubernetes API.", report.Warning},
+	"serviceAccountToken.externalServiceAccount":    {"ServiceAccount from outside the release", "Its bindings are unknown, so its token mount is left alone; set automountServiceAccountToken yourself.", report.Info},
+	"secrets.literalData":                           {"Secret with literal data in the manifest", "Anyone who can read the rendered release reads the secret; use an external secret store or sealed secrets. Values are never printed.", report.Warning},
+	"secrets.literalEnv":                            {"Credential in a literal environment variable", "Use valueFrom.secretKeyRef instead of a literal value. Values are never printed.", report.Warning},
+	"exemption.applied":                             {"Exemption applied", "A chartsec.io/skip annotation or a config exclude rule switched controls off here.", report.Info},
+	"exemption.unknownControl":                      {"Skip annotation names no control", "Fix the control name; as written it exempts nothing.", report.Warning},
+	"podSecurityStandards.restricted":               {"Fails Pod Security Standards restricted", "The reason is the upstream pod-security-admission check's; fix it in the chart or let chartsec-harden transform it.", report.Error},
+	"podSecurityStandards.baseline":                 {"Fails Pod Security Standards baseline", "The reason is the upstream pod-security-admission check's.", report.Error},
+	"podSecurityStandards.exempt":                   {"Not verified: exempt", "An exemption (annotation or config) switched off controls that Pod Security Standards check.", report.Info},
+	"podSecurityStandards.hostLevel":                {"Not verified: host-level", "Host-level pods cannot pass restricted; run them in a namespace that allows them.", report.Info},
+}
+
+// RuleText gives the SARIF short description and help of a finding id.
+func RuleText(id string) (short, help string) {
+	if r, ok := rules[id]; ok {
+		return r.short, r.help
+	}
+	return id, "See the chartsec-harden README, section Controls."
+}
+
+// MissingSeverity is how much a finding matters when the chart lacks what
+// the transform would add: the severity --check reports it at.
+func MissingSeverity(id string) report.Severity {
+	if r, ok := rules[id]; ok {
+		return r.missing
+	}
+	return report.Warning
+}

@@ -1,0 +1,64 @@
+package transform
+
+import (
+	"regexp"
+
+	"github.com/chartsec/chartsec-harden/report"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Secrets reports credentials written into the manifests: Secret
+// documents with literal data or stringData, and container environment
+// variables whose names say credential but whose values are literal. It
+// changes nothing and never prints a value.
+type Secrets struct {
+	Scope *Scope `yaml:"-" json:"-"`
+}
+
+var _ kio.Filter = Secrets{}
+
+var credentialName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY)`)
+
+// Filter implements kio.Filter.
+func (f Secrets) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	if !f.Scope.Enabled(ControlSecrets) {
+		return nodes, nil
+	}
+	for _, n := range nodes {
+		if kindOf(n) != "Secret" || apiVersionOf(n) != "v1" || f.Scope.DocSkips(n, ControlSecrets) {
+			continue
+		}
+		var keys int
+		for _, field := range []string{"data", "stringData"} {
+			if m := lookupMap(n, field); m != nil {
+				keys += len(m.YNode().Content) / 2
+			}
+		}
+		if keys > 0 {
+			f.Scope.add(report.Finding{Object: f.Scope.object(n), Control: ControlSecrets, Rule: "literalData", Severity: report.Warning,
+				Message: "Secret holds literal values in the manifest (" + plural(keys, "key") + "; values not shown)",
+				Hint:    "render it from an external secret store, or exempt it with chartsec.io/skip: secrets"})
+		}
+	}
+	for _, w := range f.Scope.Workloads(nodes, ControlSecrets) {
+		for _, c := range w.ContainersFor(ControlSecrets) {
+			for _, e := range lookupSeq(c.Node, "env") {
+				env := yaml.NewRNode(e)
+				name := lookupScalar(env, "name")
+				if credentialName.MatchString(name) && lookupScalar(env, "value") != "" {
+					w.Found(ControlSecrets, "literalEnv", report.Warning, c.Name,
+						"environment variable "+name+" has a literal value that looks like a credential (value not shown); use valueFrom.secretKeyRef")
+				}
+			}
+		}
+	}
+	return nodes, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return itoa(n) + " " + word + "s"
+}
