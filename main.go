@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/harden"
@@ -17,7 +18,15 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// version is set at release with -ldflags "-X main.version=v1.2.3"; a
+// `go install module@version` build reports the module version instead.
 var version = "development"
+
+func init() {
+	if info, ok := debug.ReadBuildInfo(); ok && version == "development" && strings.HasPrefix(info.Main.Version, "v") {
+		version = info.Main.Version
+	}
+}
 
 // Exit codes.
 const (
@@ -146,7 +155,11 @@ func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Read
 		}
 		return in, exitOK, nil
 	}
-	out, err := harden.Run(in, cfg, rep)
+	run := harden.Run
+	if harden.IsResourceList(in) {
+		run = harden.RunResourceList
+	}
+	out, err := run(in, cfg, rep)
 	if err != nil {
 		return nil, exitError, err
 	}

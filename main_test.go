@@ -195,3 +195,25 @@ func TestBinary(t *testing.T) {
 		t.Errorf("bad input: %v, stdout %q", err, stdout.String())
 	}
 }
+
+// TestKRMFunction: given a ResourceList (kustomize --enable-exec, kpt fn
+// eval --exec), the answer is a ResourceList with the items hardened and
+// the functionConfig's spec used as configuration.
+func TestKRMFunction(t *testing.T) {
+	in, err := os.ReadFile("testdata/krm/resourcelist.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, string(in), "--quiet")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"kind: ResourceList", "runAsUser: 4321", "readOnlyRootFilesystem: true", "name: cm", "config.kubernetes.io/index: '0'"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Count(stdout, "\n---") > 0 {
+		t.Errorf("answer must be one ResourceList document:\n%s", stdout)
+	}
+}

@@ -1,0 +1,70 @@
+package harden
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chartsec/chartsec-harden/transform"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+)
+
+// corpusStream concatenates the corpus renders, repeated n times.
+func corpusStream(b *testing.B, n int) []byte {
+	var buf bytes.Buffer
+	for range n {
+		for _, f := range corpusFiles(b) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf.Write(data)
+			if !bytes.HasSuffix(data, []byte("\n")) {
+				buf.WriteByte('\n')
+			}
+		}
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkRun hardens each corpus file, the whole corpus as one stream,
+// and the corpus four times over (cost must grow linearly).
+func BenchmarkRun(b *testing.B) {
+	cfg := transform.DefaultConfig()
+	inputs := map[string][]byte{"corpus-x1": corpusStream(b, 1), "corpus-x4": corpusStream(b, 4)}
+	for _, f := range corpusFiles(b) {
+		data, _ := os.ReadFile(f)
+		inputs[strings.TrimSuffix(filepath.Base(f), ".yaml")] = data
+	}
+	for name, in := range inputs {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Run(in, cfg, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkKyamlRoundTrip is the yardstick: a bare kyaml ByteReader to
+// ByteWriter pipeline over the same whole-corpus stream.
+func BenchmarkKyamlRoundTrip(b *testing.B) {
+	in := corpusStream(b, 1)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var out bytes.Buffer
+		err := kio.Pipeline{
+			Inputs:  []kio.Reader{&kio.ByteReader{Reader: bytes.NewReader(in)}},
+			Outputs: []kio.Writer{&kio.ByteWriter{Writer: &out}},
+		}.Execute()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
