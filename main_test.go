@@ -217,3 +217,51 @@ func TestKRMFunction(t *testing.T) {
 		t.Errorf("answer must be one ResourceList document:\n%s", stdout)
 	}
 }
+
+// TestCorpusCheckAndVerify: --check on the raw renders fails (exit 1,
+// nothing on stdout) exactly for the charts with a workload that fails
+// restricted and is not host-level, and passes the others through
+// unchanged; --verify after hardening passes every chart, listing the
+// host-level workloads as not verified.
+func TestCorpusCheckAndVerify(t *testing.T) {
+	dir := os.Getenv("CHARTSEC_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "shared", "corpus")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if len(files) == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no corpus at %s", dir)
+		}
+		t.Skipf("no corpus at %s", dir)
+	}
+	failed := 0
+	for _, f := range files {
+		in, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(f)
+		code, stdout, stderr := runCLI(t, string(in), "--check", "--report", "text")
+		rootFails := strings.Contains(stderr, "[error]          podSecurityStandards.")
+		switch {
+		case code == exitFindings && rootFails && stdout == "":
+			failed++
+		case code == exitOK && !rootFails && stdout == string(in):
+		default:
+			t.Errorf("%s: --check exit %d, %d bytes out, restricted errors %v", name, code, len(stdout), rootFails)
+		}
+		code, stdout, stderr = runCLI(t, string(in), "--verify", "--report", "text")
+		if code != exitOK || stdout == "" {
+			t.Errorf("%s: --verify exit %d:\n%s", name, code, stderr)
+		}
+		if strings.Contains(string(in), "hostNetwork: true") && !strings.Contains(stderr, "not verified at restricted: host-level pod") {
+			t.Errorf("%s: --verify does not list its host-level workload", name)
+		}
+	}
+	// The corpus has charts that run as root (MANIFEST.tsv); a check that
+	// flags none, or all, is broken.
+	if failed == 0 || failed == len(files) {
+		t.Errorf("--check failed %d of %d charts", failed, len(files))
+	}
+}

@@ -12,7 +12,7 @@ import (
 )
 
 // corpusStream concatenates the corpus renders, repeated n times.
-func corpusStream(b *testing.B, n int) []byte {
+func corpusStream(b testing.TB, n int) []byte {
 	var buf bytes.Buffer
 	for range n {
 		for _, f := range corpusFiles(b) {

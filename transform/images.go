@@ -47,6 +47,9 @@ func (f Images) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			if tag, ok := weakTag(image); ok {
 				w.Found(ControlImageTag, "mutableTag", report.Warning, c.Name,
 					"image "+image+" has "+tag+": pin a version tag or a digest")
+			} else if image != "" && !strings.Contains(image, "@") {
+				w.Found(ControlImageTag, "notPinned", report.Info, c.Name,
+					"image "+image+" is not pinned by digest")
 			}
 		}
 	}

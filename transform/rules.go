@@ -31,6 +31,7 @@ var rules = map[string]ruleInfo{
 	"writableDirs.emptyDir":                         {"Writable directory for a read-only root", "An emptyDir is mounted where the app must write (default /tmp).", report.Info},
 	"imagePullPolicy.pullPolicy":                    {"Image pull policy", "Always re-checks registry credentials for tagged images; digests need no re-pull.", report.Info},
 	"imageTag.mutableTag":                           {"Image tag can move", "Pin a version tag or, better, a digest (image@sha256:...).", report.Warning},
+	"imageTag.notPinned":                            {"Image not pinned by digest", "A tag can be moved to other content; image@sha256:... cannot.", report.Info},
 	"imagePullSecrets.pullSecret":                   {"imagePullSecrets", "The configured imagePullSecrets are added to every pod.", report.Info},
 	"resources.requests":                            {"Container without resource requests", "Set resources.requests.cpu and memory so the scheduler can place the pod.", report.Warning},
 	"resources.limits":                              {"Container without resource limits", "Set resources.limits.memory (and cpu if your platform wants it).", report.Warning},
