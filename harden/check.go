@@ -44,7 +44,7 @@ func Verify(out []byte, cfg transform.Config, level string, rep *report.Report) 
 func evaluate(data []byte, cfg transform.Config, rep *report.Report, verify bool, level string) error {
 	scope := cfg.Scope(rep)
 	docs := manifest.Split(data)
-	if err := manifest.Parse(docs, scope.Needs); err != nil {
+	if err := manifest.Parse(docs, keep(scope)); err != nil {
 		return err
 	}
 	scope.Objects = objects(docs)

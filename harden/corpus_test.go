@@ -85,7 +85,7 @@ func TestCorpus(t *testing.T) {
 func parse(t *testing.T, data []byte, scope *transform.Scope) []*manifest.Doc {
 	t.Helper()
 	docs := manifest.Split(data)
-	if err := manifest.Parse(docs, scope.Needs); err != nil {
+	if err := manifest.Parse(docs, keep(scope)); err != nil {
 		t.Fatalf("parse: %v", err)
 	}
 	return docs

@@ -33,7 +33,7 @@ func FuzzRun(f *testing.F) {
 			return
 		}
 		docs := manifest.Split(out)
-		if err := manifest.Parse(docs, func(string, string) bool { return true }); err != nil {
+		if err := manifest.Parse(docs, manifest.KeepAll); err != nil {
 			t.Fatalf("output does not parse: %v\ninput:\n%q\noutput:\n%q", err, in, out)
 		}
 		again, err := Run(out, cfg, nil)

@@ -25,7 +25,7 @@ func Run(in []byte, cfg transform.Config, rep *report.Report) ([]byte, error) {
 
 func run(in []byte, scope *transform.Scope, filters []kio.Filter) (_ []byte, err error) {
 	docs := manifest.Split(in)
-	if err := manifest.Parse(docs, scope.Needs); err != nil {
+	if err := manifest.Parse(docs, keep(scope)); err != nil {
 		return nil, err
 	}
 	var nodes []*yaml.RNode
@@ -115,6 +115,18 @@ func reportExemptions(scope *transform.Scope, nodes []*yaml.RNode) {
 		for _, c := range w.UnknownControls {
 			w.Found("exemption", "unknownControl", report.Warning, "", "unknown control "+c+": it exempts nothing (controls: "+strings.Join(transform.Controls, ", ")+")")
 		}
+	}
+}
+
+// keep selects the documents the filters read or change; the others pass
+// through as bytes. Of CustomResourceDefinitions, the largest documents of
+// most releases, only those naming a webhook matter (its Service port).
+func keep(scope *transform.Scope) manifest.Keep {
+	return func(d *manifest.Doc) bool {
+		if d.Kind == "CustomResourceDefinition" && !bytes.Contains(d.Raw, []byte("webhook")) {
+			return false
+		}
+		return scope.Needs(d.APIVersion, d.Kind)
 	}
 }
 

@@ -64,7 +64,7 @@ func RunResourceList(in []byte, base transform.Config, rep *report.Report) ([]by
 		return nil, err
 	}
 	docs := manifest.Split(out)
-	if err := manifest.Parse(docs, func(string, string) bool { return true }); err != nil {
+	if err := manifest.Parse(docs, manifest.KeepAll); err != nil {
 		return nil, err
 	}
 	items := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}

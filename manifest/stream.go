@@ -162,8 +162,12 @@ func sourceComment(raw []byte) string {
 	return ""
 }
 
-// Keep tells Parse which documents to keep parsed, by apiVersion and kind.
-type Keep func(apiVersion, kind string) bool
+// Keep tells Parse which documents to keep parsed. It sees a document once
+// its APIVersion, Kind, Name and Namespace are read.
+type Keep func(d *Doc) bool
+
+// KeepAll keeps every document parsed.
+func KeepAll(*Doc) bool { return true }
 
 // MaxAliasNodes bounds how many nodes the aliases of one kept document may
 // expand to. Kept documents are edited, so aliases in them are expanded;
@@ -262,7 +266,7 @@ func parseOne(d *Doc, keep Keep) error {
 			}
 		}
 	}
-	if !keep(d.APIVersion, d.Kind) {
+	if !keep(d) {
 		return nil
 	}
 	if err := expandAliases(root); err != nil {

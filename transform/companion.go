@@ -185,8 +185,6 @@ func (g *podGroup) hostNetwork() bool {
 
 // companionView is what the companion filters know of the whole stream.
 type companionView struct {
-	scope    *Scope
-	nodes    []*yaml.RNode
 	groups   []*podGroup
 	byDoc    map[*yaml.Node]*podGroup
 	services []*yaml.RNode
@@ -230,7 +228,7 @@ func apiServerServices(n *yaml.RNode) []serviceRef {
 }
 
 func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
-	v := &companionView{scope: s, nodes: nodes, byDoc: map[*yaml.Node]*podGroup{}}
+	v := &companionView{byDoc: map[*yaml.Node]*podGroup{}}
 	for _, n := range nodes {
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
@@ -370,9 +368,9 @@ func portList(ps []policyPort) string {
 // servedPorts returns the ports g's pods serve: every containerPort (of
 // containers and of sidecar init containers), and the targetPort of every
 // Service that selects the pods, a named one resolved to its containerPort.
-// exposed holds those that callers outside the pod network reach: the
-// ports of NodePort and LoadBalancer Services, and those the API server
-// calls. unresolved names target ports no container declares.
+// exposed holds those that callers outside the pod network reach: host
+// ports, the ports of NodePort and LoadBalancer Services, and those the API
+// server calls. unresolved names target ports no container declares.
 func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, unresolved []string) {
 	named := map[string]policyPort{}
 	for _, c := range g.w.Containers() {
@@ -387,6 +385,9 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 			}
 			pp := policyPort{num, protocolOr(lookupScalar(p, "protocol"))}
 			served = append(served, pp)
+			if hp := atoiOr(lookupScalar(p, "hostPort"), 0); hp > 0 {
+				exposed = append(exposed, pp) // reached through the node's address
+			}
 			if name := lookupScalar(p, "name"); name != "" {
 				named[name] = pp
 			}
@@ -543,17 +544,16 @@ func insertAfter(nodes []*yaml.RNode, anchor, doc *yaml.RNode) []*yaml.RNode {
 	for i < len(nodes) && nodes[i].YNode() != anchor.YNode() {
 		i++
 	}
-	if i == len(nodes) {
-		return append(nodes, doc)
+	if i < len(nodes) {
+		i++
 	}
-	i++
 	for i < len(nodes) && generated(nodes[i]) {
 		i++
 	}
-	nodes = append(nodes, nil)
-	copy(nodes[i+1:], nodes[i:])
-	nodes[i] = doc
-	return nodes
+	// A new slice: the caller's must not change under it.
+	out := make([]*yaml.RNode, 0, len(nodes)+1)
+	out = append(append(append(out, nodes[:i]...), doc), nodes[i:]...)
+	return out
 }
 
 // field is one key of a mapping built by mapNode; a nil value leaves the

@@ -216,7 +216,8 @@ func (s *Scope) Needs(apiVersion, kind string) bool {
 		return true
 	}
 	switch kind {
-	case "Secret", "ServiceAccount", "RoleBinding", "ClusterRoleBinding", "Service", "HorizontalPodAutoscaler",
+	case "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CustomResourceDefinition",
+		"Secret", "ServiceAccount", "RoleBinding", "ClusterRoleBinding", "Service", "HorizontalPodAutoscaler",
 		"NetworkPolicy", "PodDisruptionBudget", "LimitRange":
 		return true
 	}

@@ -27,14 +27,52 @@ var _ kio.Filter = ContainerSecurity{}
 // Filter implements kio.Filter.
 func (f ContainerSecurity) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	for _, w := range f.Scope.Workloads(nodes, ControlContainerSecurity) {
-		if len(w.HostLevel()) > 0 || w.Windows() {
+		if w.Windows() {
 			continue
 		}
+		host := len(w.HostLevel()) > 0
 		for _, c := range w.ContainersFor(ControlContainerSecurity) {
-			f.harden(w, c)
+			if host {
+				f.hardenHostLevel(w, c)
+			} else {
+				f.harden(w, c)
+			}
 		}
 	}
 	return nodes, nil
+}
+
+// hardenHostLevel applies to a non-privileged container of a host-level
+// pod what keeps node agents working: no privilege escalation (unless the
+// chart asked for it), a RuntimeDefault seccomp profile where neither pod
+// nor container has one, and dropping all capabilities for a container
+// that runs as a non-root user and so holds none it could need (the
+// chart's own add list stays). Identity and filesystem stay as they are.
+func (f ContainerSecurity) hardenHostLevel(w *Workload, c Container) {
+	if lookupScalar(c.Node, "securityContext", "privileged") == "true" {
+		return
+	}
+	const why = " (host-level pod: only what keeps node agents working)"
+	if lookupScalar(c.Node, "securityContext", "allowPrivilegeEscalation") == "" {
+		setScalar(ensureMap(c.Node, "securityContext"), "allowPrivilegeEscalation", boolNode(false))
+		w.Changed(ControlContainerSecurity, "allowPrivilegeEscalation", c.Name, "allowPrivilegeEscalation set to false"+why)
+	}
+	if lookupScalar(c.Node, "securityContext", "seccompProfile", "type") == "" && lookupScalar(w.Spec, "securityContext", "seccompProfile", "type") == "" {
+		sp := ensureMap(ensureMap(c.Node, "securityContext"), "seccompProfile")
+		setScalar(sp, "type", strNode("RuntimeDefault"))
+		w.Changed(ControlContainerSecurity, "seccompProfile", c.Name, "seccompProfile set to RuntimeDefault"+why)
+	}
+	uid := lookupScalar(c.Node, "securityContext", "runAsUser")
+	if uid == "" {
+		uid = lookupScalar(w.Spec, "securityContext", "runAsUser")
+	}
+	if uid == "" || uid == "0" || !f.Scope.Enabled(ControlCapabilities) || w.SkipsContainer(ControlCapabilities, c.Name) {
+		return
+	}
+	if !scalarIn(lookupSeq(c.Node, "securityContext", "capabilities", "drop"), "ALL") {
+		appendScalar(ensureSeq(ensureMap(ensureMap(c.Node, "securityContext"), "capabilities"), "drop"), "ALL")
+		w.Changed(ControlCapabilities, "dropAll", c.Name, "capabilities.drop gets ALL (runs as user "+uid+")"+why)
+	}
 }
 
 func (f ContainerSecurity) harden(w *Workload, c Container) {

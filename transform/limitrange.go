@@ -112,11 +112,7 @@ func (f LimitRange) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if inst := lookupScalar(anchor.Doc, "metadata", "labels", "app.kubernetes.io/instance"); inst != "" {
 		base = inst + "-chartsec"
 	}
-	v := &companionView{}
-	for _, n := range nodes {
-		v.taken = append(v.taken, docName{n.GetKind(), n.GetNamespace(), n.GetName()})
-	}
-	name := v.companionName("LimitRange", anchor.Doc.GetNamespace(), base, "-limits")
+	name := newCompanionView(f.Scope, nodes).companionName("LimitRange", anchor.Doc.GetNamespace(), base, "-limits")
 	doc := document("v1", "LimitRange", companionMeta(anchor.Doc, name, "app.kubernetes.io/instance", "app.kubernetes.io/managed-by"),
 		mapNode(field{"limits", seqNode(limits)}))
 	obj := anchor.Object

@@ -52,10 +52,11 @@ type NetworkPolicy struct {
 	// IngressCIDRs are address blocks that may connect too.
 	IngressCIDRs []string `yaml:"ingressCIDRs" json:"ingressCIDRs"`
 	// ExternalIngress keeps open to any address the ports that callers
-	// outside the pod network reach, which no pod selector matches: those a
-	// NodePort or LoadBalancer Service exposes (clients outside the cluster,
-	// or traffic forwarded from another node), and those the API server
-	// calls (admission and conversion webhooks, aggregated APIs).
+	// outside the pod network reach, which no pod selector matches: host
+	// ports and the ports a NodePort or LoadBalancer Service exposes
+	// (clients outside the cluster, or traffic forwarded from another
+	// node), and those the API server calls (admission and conversion
+	// webhooks, aggregated APIs).
 	ExternalIngress bool `yaml:"externalIngress" json:"externalIngress"`
 
 	// Egress is "unrestricted" (no Egress policy type: a post-renderer
@@ -249,17 +250,20 @@ func (f NetworkPolicy) policyFor(v *companionView, g *podGroup) *yaml.RNode {
 	types := []*yaml.Node{strNode("Ingress")}
 	var ingress []*yaml.Node
 	var msg strings.Builder
-	if len(served) > 0 {
-		ingress = append(ingress, mapNode(field{"from", seqNode(f.ingressPeers()...)}, field{"ports", portsNode(served)}))
+	// An empty "from" would admit every source: no peer means no rule.
+	if peers := f.ingressPeers(); len(served) > 0 && len(peers) > 0 {
+		ingress = append(ingress, mapNode(field{"from", seqNode(peers...)}, field{"ports", portsNode(served)}))
 		fmt.Fprintf(&msg, "ingress on %s from %s", portList(served), f.ingressSources())
-	} else {
+	} else if len(served) == 0 {
 		msg.WriteString("ingress denied (its pods serve no port)")
+	} else {
+		msg.WriteString("ingress denied (no source configured)")
 	}
 	if f.ExternalIngress && len(exposed) > 0 {
 		ingress = append(ingress, mapNode(
 			field{"from", seqNode(ipBlock("0.0.0.0/0"), ipBlock("::/0"))},
 			field{"ports", portsNode(exposed)}))
-		fmt.Fprintf(&msg, ", and on %s from any address (callers outside the pod network: a NodePort or LoadBalancer Service, or the API server)", portList(exposed))
+		fmt.Fprintf(&msg, ", and on %s from any address (callers outside the pod network: a host port, a NodePort or LoadBalancer Service, or the API server)", portList(exposed))
 	}
 	var egress []*yaml.Node
 	if f.Egress == EgressRestricted {

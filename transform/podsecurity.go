@@ -34,7 +34,7 @@ func (f PodSecurity) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	for _, w := range f.Scope.Workloads(nodes, ControlPodSecurity) {
 		if host := w.HostLevel(); len(host) > 0 {
 			w.Found(ControlPodSecurity, "hostLevel", report.Warning, "",
-				"host-level pod ("+strings.Join(host, ", ")+"): security contexts left as the chart set them")
+				"host-level pod ("+strings.Join(host, ", ")+"): its user, filesystem and host access are left as the chart set them")
 			continue
 		}
 		if w.Windows() {

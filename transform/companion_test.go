@@ -1,0 +1,152 @@
+package transform
+
+import (
+	"strings"
+	"testing"
+
+	_ "github.com/chartsec/chartsec-harden/internal/golden" // -update for go test ./...
+	"github.com/chartsec/chartsec-harden/manifest"
+	"github.com/chartsec/chartsec-harden/report"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// companionCase is one row of the companion filters' table tests: the
+// input stream, the documents the filter adds (in output order, as the
+// pipeline writes them), and its findings as "severity control.rule".
+type companionCase struct {
+	name     string
+	in       string
+	want     string
+	findings []string
+}
+
+// runCompanion runs a filter over a stream and returns the documents it
+// added and its findings. It fails the test if an input document was
+// dropped or moved.
+func runCompanion(t *testing.T, in string, filter func(*Scope) kio.Filter) (string, []string) {
+	t.Helper()
+	nodes, err := kio.FromBytes([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &report.Report{}
+	s := &Scope{Report: rep}
+	out, err := filter(s).Filter(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added []string
+	i := 0
+	for _, n := range out {
+		if i < len(nodes) && n.YNode() == nodes[i].YNode() {
+			i++
+			continue
+		}
+		b, err := manifest.Encode(n, yaml.CompactSequenceStyle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		added = append(added, string(b))
+	}
+	if i != len(nodes) {
+		t.Fatalf("the filter dropped or reordered input documents")
+	}
+	var findings []string
+	for _, f := range rep.Findings() {
+		findings = append(findings, f.Severity.String()+" "+f.Control+"."+f.Rule)
+	}
+	return strings.Join(added, "---\n"), findings
+}
+
+func checkCompanion(t *testing.T, tc companionCase, filter func(*Scope) kio.Filter) {
+	t.Helper()
+	got, findings := runCompanion(t, tc.in, filter)
+	if got != strings.TrimPrefix(tc.want, "\n") {
+		t.Errorf("added documents:\n%s\nwant:\n%s", got, strings.TrimPrefix(tc.want, "\n"))
+	}
+	if strings.Join(findings, "\n") != strings.Join(tc.findings, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(findings, "\n"), strings.Join(tc.findings, "\n"))
+	}
+}
+
+func TestLabelSelectorMatches(t *testing.T) {
+	pod := map[string]string{"app": "web", "tier": "front", "version": "1.0"}
+	for _, tc := range []struct {
+		name, selector string
+		want           bool
+	}{
+		{"matchLabels subset", "matchLabels: {app: web}", true},
+		{"matchLabels differ", "matchLabels: {app: db}", false},
+		{"matchLabels missing key", "matchLabels: {app: web, zone: a}", false},
+		{"empty selects all", "{}", true},
+		{"In", "matchExpressions: [{key: tier, operator: In, values: [front, back]}]", true},
+		{"In misses", "matchExpressions: [{key: tier, operator: In, values: [back]}]", false},
+		{"NotIn", "matchExpressions: [{key: tier, operator: NotIn, values: [back]}]", true},
+		{"NotIn absent key", "matchExpressions: [{key: zone, operator: NotIn, values: [a]}]", true},
+		{"Exists", "matchExpressions: [{key: version, operator: Exists}]", true},
+		{"DoesNotExist", "matchExpressions: [{key: version, operator: DoesNotExist}]", false},
+		{"unknown operator", "matchExpressions: [{key: version, operator: Gt, values: ['0']}]", false},
+		{"number value as text", "matchLabels: {version: 1.0}", true},
+		{"ReplicationController map", "{app: web}", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sel := parseSelector(yaml.MustParse(tc.selector))
+			if got := sel.matches(pod); got != tc.want {
+				t.Errorf("matches = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if (*labelSelector)(nil).matches(pod) {
+		t.Error("an absent selector must select nothing")
+	}
+}
+
+func TestCompanionName(t *testing.T) {
+	v := &companionView{taken: []docName{
+		{"NetworkPolicy", "", "web-chartsec-netpol"},
+		{"NetworkPolicy", "other", "api-chartsec-netpol"},
+		{"Service", "", "db-chartsec-netpol"},
+	}}
+	for _, tc := range []struct {
+		namespace, base, want string
+	}{
+		{"", "web", "web-chartsec-netpol-2"},
+		{"", "web", "web-chartsec-netpol-3"},
+		{"shop", "api", "api-chartsec-netpol"},     // taken in another namespace only
+		{"", "db", "db-chartsec-netpol"},           // taken by another kind only
+		{"", "Web_App", "web-app-chartsec-netpol"}, // made a DNS-1123 subdomain
+	} {
+		if got := v.companionName("NetworkPolicy", tc.namespace, tc.base, "-chartsec-netpol"); got != tc.want {
+			t.Errorf("companionName(%q, %q) = %q, want %q", tc.namespace, tc.base, got, tc.want)
+		}
+	}
+	long := strings.Repeat("a", 250)
+	got := v.companionName("NetworkPolicy", "", long, "-chartsec-netpol")
+	if len(got) > validation.DNS1123SubdomainMaxLength || len(validation.IsDNS1123Subdomain(got)) > 0 {
+		t.Errorf("long name %q (%d characters) is not a valid name", got, len(got))
+	}
+	if again := v.companionName("NetworkPolicy", "", long, "-chartsec-netpol"); again == got {
+		t.Errorf("the second long name repeats the first: %q", again)
+	}
+}
+
+func TestInsertAfterKeepsCompanionsTogether(t *testing.T) {
+	nodes, err := kio.FromBytes([]byte("kind: A\n---\nkind: B\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := func(kind string) *yaml.RNode {
+		return yaml.MustParse("kind: " + kind + "\nmetadata: {labels: {chartsec.io/generated: 'true'}}\n")
+	}
+	nodes = insertAfter(nodes, nodes[0], gen("NetworkPolicy"))
+	nodes = insertAfter(nodes, nodes[0], gen("PodDisruptionBudget"))
+	var kinds []string
+	for _, n := range nodes {
+		kinds = append(kinds, n.GetKind())
+	}
+	if got := strings.Join(kinds, " "); got != "A NetworkPolicy PodDisruptionBudget B" {
+		t.Errorf("order %s", got)
+	}
+}
