@@ -43,7 +43,7 @@ func TestBadInput(t *testing.T) {
 	cases := []struct {
 		name, input, want string
 	}{
-		{"invalid YAML", deployment + "---\nkind: ConfigMap\nmetadata: {name: x\n", "document 2 (ConfigMap), line 14: invalid YAML"},
+		{"invalid YAML", deployment + "---\nkind: ConfigMap\nmetadata: {name: x\n", "document 2 (ConfigMap), line 15: invalid YAML"},
 		{"tab indentation", deployment + "---\nkind: ConfigMap\nmetadata:\n\tname: x\n", "document 2 (ConfigMap), line 16: invalid YAML"},
 		{"truncated document", deployment + "---\napiVersion: v1\nkind: Secret\nstringData:\n  key: \"abc", "document 2 (Secret), line 17: invalid YAML"},
 		{"top-level list", "---\n- apiVersion: v1\n  kind: ConfigMap\n", "document 1, line 2: document is a YAML list"},

@@ -14,26 +14,39 @@ func expandAliases(root *yaml.Node) error {
 		return nil
 	}
 	budget := MaxAliasNodes
-	var expand func(n *yaml.Node) error
-	expand = func(n *yaml.Node) error {
+	// open holds the anchored nodes being expanded: an alias to one of
+	// them from inside it is a loop that would never end.
+	open := map[*yaml.Node]bool{}
+	var expand func(n, source *yaml.Node) error
+	expand = func(n, source *yaml.Node) error {
 		budget--
 		if budget < 0 {
 			return fmt.Errorf("YAML aliases expand to more than %d nodes; refusing to process (an alias bomb?)", MaxAliasNodes)
 		}
+		if source != nil {
+			open[source] = true
+			defer delete(open, source)
+		}
 		n.Anchor = ""
 		for i, c := range n.Content {
+			var src *yaml.Node
 			if c.Kind == yaml.AliasNode && c.Alias != nil {
-				cp := deepCopy(c.Alias)
-				n.Content[i] = cp
-				c = cp
+				if open[c.Alias] {
+					return fmt.Errorf("YAML alias *%s refers to a node that contains it", c.Value)
+				}
+				src = c.Alias
+				c = deepCopy(c.Alias)
+				n.Content[i] = c
+			} else if c.Anchor != "" {
+				src = c
 			}
-			if err := expand(c); err != nil {
+			if err := expand(c, src); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return expand(root)
+	return expand(root, nil)
 }
 
 func hasAlias(n *yaml.Node) bool {

@@ -169,10 +169,11 @@ type Keep func(d *Doc) bool
 // KeepAll keeps every document parsed.
 func KeepAll(*Doc) bool { return true }
 
-// MaxAliasNodes bounds how many nodes the aliases of one kept document may
-// expand to. Kept documents are edited, so aliases in them are expanded;
-// a billion-laughs document is refused instead of eating the memory.
-const MaxAliasNodes = 1 << 20
+// MaxAliasNodes bounds how many nodes a kept document may hold once its
+// aliases are expanded. Kept documents are edited, so aliases in them are
+// expanded; a billion-laughs document is refused instead of eating the
+// memory. Real workload documents hold a few hundred nodes.
+const MaxAliasNodes = 1 << 17
 
 // Parse checks that every document is well-formed YAML holding one mapping
 // (or nothing), records its kind, and keeps the parsed node of the documents
@@ -228,11 +229,17 @@ func parseOne(d *Doc, keep Keep) error {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
-		line := 0
-		if err == nil {
-			line = extra.Line + lineOffset
+		line := extra.Line
+		if err != nil {
+			line, _ = yamlErrorLine(err)
 		}
-		return &Error{Doc: d, Line: line, Msg: "more than one YAML document without a \"---\" line between them (a \"...\" marker?)"}
+		if len(node.Content) == 1 && node.Content[0].Kind == yaml.MappingNode {
+			d.Kind = scalarField(node.Content[0], "kind")
+			if meta := mapField(node.Content[0], "metadata"); meta != nil {
+				d.Name = scalarField(meta, "name")
+			}
+		}
+		return &Error{Doc: d, Line: line + lineOffset, Msg: "more than one YAML document without a \"---\" line between them (a \"...\" marker?)"}
 	}
 	if node.Kind != yaml.DocumentNode || len(node.Content) != 1 {
 		return nil
@@ -279,14 +286,31 @@ func parseOne(d *Doc, keep Keep) error {
 
 func yamlError(d *Doc, err error, lineOffset int) error {
 	d.Kind = sniffKind(d.Raw) // the parse failed, but the message can still name the kind
-	msg := err.Error()
-	// go-yaml says "yaml: line N: ..." with N counted inside the document.
-	var n int
-	if _, scanErr := fmt.Sscanf(msg, "yaml: line %d:", &n); scanErr == nil {
-		rest := msg[strings.Index(msg[len("yaml: line "):], ":")+len("yaml: line ")+1:]
-		return &Error{Doc: d, Line: n + lineOffset, Msg: "invalid YAML:" + rest}
+	line, msg := yamlErrorLine(err)
+	return &Error{Doc: d, Line: line + lineOffset, Msg: "invalid YAML: " + msg}
+}
+
+// yamlErrorLine reads the 1-based line within the parsed text out of a
+// go-yaml error, and the message without it. go-yaml counts parser errors
+// ("did not find expected ...") from 0 and scanner errors from 1, and
+// names no line at all when it would be 0: that is the first line.
+func yamlErrorLine(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	n := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if i := strings.Index(rest, ": "); i > 0 {
+			if _, scanErr := fmt.Sscanf(rest[:i], "%d", &n); scanErr == nil {
+				msg = rest[i+2:]
+			}
+		}
 	}
-	return &Error{Doc: d, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	if strings.Contains(msg, "did not find expected") {
+		n++
+	}
+	if n == 0 {
+		n = 1
+	}
+	return n, msg
 }
 
 func scalarField(m *yaml.Node, key string) string {
@@ -348,10 +372,11 @@ func duplicateKey(n *yaml.Node, lineOffset int) *Error {
 	return nil
 }
 
-// sniffKind reads a top-level "kind:" line of a document that does not parse.
+// sniffKind reads a top-level "kind:" line of a document that does not
+// parse (a tab-indented one too: tabs are a common reason it does not).
 func sniffKind(raw []byte) string {
 	for _, line := range bytes.Split(raw, []byte("\n")) {
-		if v, ok := bytes.CutPrefix(line, []byte("kind:")); ok {
+		if v, ok := bytes.CutPrefix(bytes.TrimLeft(line, "\t"), []byte("kind:")); ok {
 			v = bytes.TrimSpace(v)
 			if i := bytes.IndexByte(v, '#'); i >= 0 {
 				v = bytes.TrimSpace(v[:i])

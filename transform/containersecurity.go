@@ -81,9 +81,17 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 		setScalar(sc, "allowPrivilegeEscalation", boolNode(false))
 		w.Changed(ControlContainerSecurity, "allowPrivilegeEscalation", c.Name, "allowPrivilegeEscalation set to false")
 	}
-	if lookupScalar(sc, "runAsNonRoot") != "true" {
-		setScalar(sc, "runAsNonRoot", boolNode(true))
-		w.Changed(ControlContainerSecurity, "runAsNonRoot", c.Name, "runAsNonRoot set to true")
+	// runAsNonRoot is identity: a container exempt from podSecurity may run as root.
+	if !w.SkipsContainer(ControlPodSecurity, c.Name) {
+		switch lookupScalar(sc, "runAsNonRoot") {
+		case "true":
+		case "false":
+			setScalar(sc, "runAsNonRoot", boolNode(true))
+			w.ChangedRisky(ControlContainerSecurity, "runAsNonRoot", c.Name, "runAsNonRoot false replaced by true: the chart allowed root; check the container runs without it")
+		default:
+			setScalar(sc, "runAsNonRoot", boolNode(true))
+			w.Changed(ControlContainerSecurity, "runAsNonRoot", c.Name, "runAsNonRoot set to true")
+		}
 	}
 	if f.Scope.Enabled(ControlReadOnlyRootFilesystem) && !w.SkipsContainer(ControlReadOnlyRootFilesystem, c.Name) && c.Kind != EphemeralContainer {
 		switch lookupScalar(sc, "readOnlyRootFilesystem") {
@@ -117,7 +125,12 @@ func (f ContainerSecurity) capabilities(w *Workload, c Container, sc *yaml.RNode
 		var kept []*yaml.Node
 		var removed []string
 		for _, a := range add.Content {
-			if allowed[normalizeCap(a.Value)] {
+			if name := normalizeCap(a.Value); allowed[name] {
+				if a.Value != name {
+					// Pod Security Standards and the runtimes want the bare name.
+					w.Changed(ControlCapabilities, "capabilityName", c.Name, "capabilities.add "+a.Value+" written as "+name)
+					a.Value = name
+				}
 				kept = append(kept, a)
 			} else {
 				removed = append(removed, a.Value)

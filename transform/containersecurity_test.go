@@ -113,49 +113,7 @@ spec:
 			},
 		},
 		{
-			name: "escalation and root the chart allowed are replaced",
-			input: `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: app
-spec:
-  containers:
-  - name: app
-    image: example/app:1
-    securityContext:
-      allowPrivilegeEscalation: true
-      runAsNonRoot: false
-      readOnlyRootFilesystem: true
-      capabilities:
-        drop: [ALL]
-`,
-			expected: `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: app
-spec:
-  containers:
-  - name: app
-    image: example/app:1
-    securityContext:
-      allowPrivilegeEscalation: false
-      runAsNonRoot: true
-      readOnlyRootFilesystem: true
-      capabilities:
-        drop: [ALL]
-`,
-			findings: []string{
-				"info changed containerSecurity/allowPrivilegeEscalation app",
-				"info changed containerSecurity/runAsNonRoot app",
-			},
-		},
-		{
 			name: "the chart's runAsNonRoot: false is replaced with a warning",
-			bug: "BUG: an explicit container runAsNonRoot: false is the chart saying the container may run as " +
-				"root; replacing it takes root from a container that asked for it, which ChangedRisky's doc " +
-				"says must be a warning. It is reported as info (runAsUser: 0 gets a warning).",
 			input: `
 apiVersion: v1
 kind: Pod
@@ -382,11 +340,6 @@ spec:
 		},
 		{
 			name: "a capability spelled CAP_NET_BIND_SERVICE ends as NET_BIND_SERVICE, the only spelling restricted allows",
-			bug: "BUG: normalizeCap treats CAP_NET_BIND_SERVICE (and net_bind_service) as allowed and keeps it as " +
-				"written, but Pod Security Standards restricted compares the exact string \"NET_BIND_SERVICE\" " +
-				"(check_capabilities_restricted.go), so the hardened pod fails restricted; containerd also " +
-				"prefixes CAP_ itself, making it CAP_CAP_NET_BIND_SERVICE. It should be rewritten (or dropped " +
-				"and NET_BIND_SERVICE added for the low port).",
 			input: `
 apiVersion: v1
 kind: Pod
@@ -425,7 +378,7 @@ spec:
         add: [NET_BIND_SERVICE]
         drop: [ALL]
 `,
-			findings: []string{"info changed capabilities/netBindService http"},
+			findings: []string{"info changed capabilities/capabilityName http"},
 		},
 		{
 			name: "init containers are hardened; ephemeral containers get no readOnlyRootFilesystem",

@@ -47,8 +47,25 @@ func (f PodSecurity) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 }
 
 func (f PodSecurity) harden(w *Workload) {
+	var exempt []string
+	for _, c := range w.Containers() {
+		if w.SkipsContainer(ControlPodSecurity, c.Name) {
+			exempt = append(exempt, c.Name)
+		}
+	}
+	if len(exempt) > 0 {
+		f.perContainer(w)
+		w.Found(ControlPodSecurity, "perContainer", report.Info, "", "container "+strings.Join(exempt, ", ")+
+			" exempt from podSecurity: the pod-level security context is left alone, the other containers get their own")
+		return
+	}
 	sc := ensureMap(w.Spec, "securityContext")
-	if lookupScalar(sc, "runAsNonRoot") != "true" {
+	switch lookupScalar(sc, "runAsNonRoot") {
+	case "true":
+	case "false":
+		setScalar(sc, "runAsNonRoot", boolNode(true))
+		w.ChangedRisky(ControlPodSecurity, "runAsNonRoot", "", "runAsNonRoot false replaced by true: the chart allowed root; check the app runs without it")
+	default:
 		setScalar(sc, "runAsNonRoot", boolNode(true))
 		w.Changed(ControlPodSecurity, "runAsNonRoot", "", "runAsNonRoot set to true")
 	}
@@ -90,6 +107,34 @@ func (f PodSecurity) harden(w *Workload) {
 			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", uid))
 		}
 		if msg := setSeccomp(csc, true); msg != "" {
+			w.Changed(ControlPodSecurity, "seccompProfile", c.Name, msg)
+		}
+	}
+}
+
+// perContainer hardens the identity and seccomp profile of each container
+// that is not exempt, when another container of the pod is: pod-level
+// values would reach the exempt one too (a root container that inherits
+// runAsNonRoot: true does not start).
+func (f PodSecurity) perContainer(w *Workload) {
+	podUID := lookupScalar(w.Spec, "securityContext", "runAsUser")
+	podGID := lookupScalar(w.Spec, "securityContext", "runAsGroup")
+	podSeccomp := lookupScalar(w.Spec, "securityContext", "seccompProfile", "type")
+	for _, c := range w.ContainersFor(ControlPodSecurity) {
+		sc := ensureMap(c.Node, "securityContext")
+		switch uid := lookupScalar(sc, "runAsUser"); {
+		case uid == "0":
+			setScalar(sc, "runAsUser", intNode(f.RunAsUser))
+			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", f.RunAsUser))
+		case uid == "" && (podUID == "" || podUID == "0"):
+			setScalar(sc, "runAsUser", intNode(f.RunAsUser))
+			w.Changed(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser set to %d", f.RunAsUser))
+		}
+		if lookupScalar(sc, "runAsGroup") == "" && podGID == "" {
+			setScalar(sc, "runAsGroup", intNode(f.RunAsGroup))
+			w.Changed(ControlPodSecurity, "runAsGroup", c.Name, fmt.Sprintf("runAsGroup set to %d", f.RunAsGroup))
+		}
+		if msg := setSeccomp(sc, podSeccomp == "RuntimeDefault" || podSeccomp == "Localhost"); msg != "" {
 			w.Changed(ControlPodSecurity, "seccompProfile", c.Name, msg)
 		}
 	}

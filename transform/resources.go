@@ -10,8 +10,9 @@ import (
 
 // Resources fills in the cpu and memory requests and limits a container
 // lacks. It never lowers or replaces a value the chart set, and keeps each
-// request at or below its limit: a missing request under a low chart limit
-// takes the limit, a missing limit over a high chart request takes the
+// request at or below its limit: a missing request under a chart's limit
+// takes the limit (as Kubernetes would), a missing limit over a high chart
+// request takes the
 // request. Ephemeral containers take no resources and are left alone.
 type Resources struct {
 	Requests ResourceValues `yaml:"requests" json:"requests"`
@@ -70,7 +71,9 @@ func (f Resources) fill(w *Workload, c Container, key, defReq, defLim string) {
 	req, lim := quantity(reqSet), quantity(limSet)
 	if reqSet == "" && defReq != "" {
 		v := resource.MustParse(defReq)
-		if lim != nil && lim.Cmp(v) < 0 {
+		if lim != nil {
+			// Kubernetes defaults a missing request to the limit; writing
+			// that down keeps the pod's QoS class as the chart had it.
 			v = lim.DeepCopy()
 		}
 		res = ensureMap(c.Node, "resources")

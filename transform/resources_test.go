@@ -227,11 +227,6 @@ spec:
 		},
 		{
 			name: "a missing request under a high chart limit takes the limit, as Kubernetes would",
-			bug: "BUG: when a container sets limits but no requests, Kubernetes defaults each request to its " +
-				"limit (requests = limits, QoS Guaranteed). Resources fills the request with the default " +
-				"(250m/256Mi) whenever the limit is above it, which lowers the request the chart in effect " +
-				"set and turns the pod Burstable; the doc says it never lowers a value the chart set. The " +
-				"request should take the limit whenever the chart set a limit.",
 			input: `
 apiVersion: v1
 kind: Pod

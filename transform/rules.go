@@ -27,6 +27,8 @@ var rules = map[string]ruleInfo{
 	"readOnlyRootFilesystem.chartWritableRoot":      {"Chart asks for a writable root filesystem", "The chart sets readOnlyRootFilesystem: false; make the paths the app writes to volumes, then set it to true.", report.Warning},
 	"capabilities.dropAll":                          {"Capabilities not dropped", "Set securityContext.capabilities.drop: [ALL]; restricted requires it.", report.Warning},
 	"capabilities.addNotAllowed":                    {"Capability added that restricted forbids", "Only NET_BIND_SERVICE may be added under restricted; remove the others or exempt the container.", report.Warning},
+	"capabilities.capabilityName":                   {"Capability spelled with CAP_ or in lower case", "Pod Security Standards and the container runtimes expect the bare upper-case name, e.g. NET_BIND_SERVICE.", report.Warning},
+	"podSecurity.perContainer":                      {"Pod-level security context left alone", "A container is exempt from podSecurity, so identity and seccomp are set per container instead.", report.Info},
 	"capabilities.netBindService":                   {"Port below 1024 without NET_BIND_SERVICE", "A non-root container needs NET_BIND_SERVICE to listen below 1024.", report.Info},
 	"writableDirs.emptyDir":                         {"Writable directory for a read-only root", "An emptyDir is mounted where the app must write (default /tmp).", report.Info},
 	"imagePullPolicy.pullPolicy":                    {"Image pull policy", "Always re-checks registry credentials for tagged images; digests need no re-pull.", report.Info},

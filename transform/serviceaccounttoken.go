@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"strings"
+
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -9,7 +11,8 @@ import (
 // ServiceAccountToken sets automountServiceAccountToken: false on
 // ServiceAccounts and pod specs whose workload does not talk to the
 // Kubernetes API. A ServiceAccount needs the API when a RoleBinding or
-// ClusterRoleBinding in the stream names it, or when NeedsAPI lists it. A
+// ClusterRoleBinding in the stream names it (or its namespace's
+// system:serviceaccounts group), or when NeedsAPI lists it. A
 // value the chart set stays. Pods that use a ServiceAccount from outside the
 // release (other than "default") are left alone: its bindings are unknown.
 type ServiceAccountToken struct {
@@ -35,8 +38,13 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 		case (kindOf(n) == "RoleBinding" || kindOf(n) == "ClusterRoleBinding") && group(apiVersionOf(n)) == "rbac.authorization.k8s.io":
 			for _, s := range lookupSeq(n, "subjects") {
 				sub := yaml.NewRNode(s)
-				if lookupScalar(sub, "kind") == "ServiceAccount" {
-					bound = append(bound, saRef{lookupScalar(sub, "namespace"), lookupScalar(sub, "name")})
+				switch name := lookupScalar(sub, "name"); {
+				case lookupScalar(sub, "kind") == "ServiceAccount":
+					bound = append(bound, saRef{lookupScalar(sub, "namespace"), name})
+				case lookupScalar(sub, "kind") == "Group" && name == "system:serviceaccounts":
+					bound = append(bound, saRef{"", "*"})
+				case lookupScalar(sub, "kind") == "Group" && strings.HasPrefix(name, "system:serviceaccounts:"):
+					bound = append(bound, saRef{strings.TrimPrefix(name, "system:serviceaccounts:"), "*"})
 				}
 			}
 		case kindOf(n) == "ServiceAccount" && apiVersionOf(n) == "v1":
@@ -50,7 +58,7 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			}
 		}
 		for _, b := range bound {
-			if b.name == name && (b.namespace == "" || namespace == "" || b.namespace == namespace) {
+			if (b.name == name || b.name == "*") && (b.namespace == "" || namespace == "" || b.namespace == namespace) {
 				return true
 			}
 		}
@@ -82,7 +90,7 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			continue
 		}
 		if acc, ok := accounts[sa]; ok {
-			if lookupScalar(acc, "automountServiceAccountToken") == "true" {
+			if lookupScalar(acc, "automountServiceAccountToken") == "true" || f.Scope.DocSkips(acc, ControlServiceAccountToken) {
 				continue
 			}
 		} else if sa != "default" {

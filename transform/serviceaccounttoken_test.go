@@ -288,10 +288,6 @@ spec:
 		},
 		{
 			name: "pods of an exempt ServiceAccount keep the token",
-			bug: "BUG: exempting a ServiceAccount (chartsec.io/skip: serviceAccountToken, or an exclude rule) " +
-				"leaves the account alone, but its pods still get automountServiceAccountToken: false, which " +
-				"overrides the account: the exemption, typically given because the account is bound outside " +
-				"the release, has no effect. Its pods should be left alone, like those of an external account.",
 			input: `apiVersion: v1
 kind: ServiceAccount
 metadata:
@@ -304,9 +300,6 @@ metadata:
 		},
 		{
 			name: "a binding of the namespace's service account group keeps the token",
-			bug: "BUG: a RoleBinding to the group system:serviceaccounts:<namespace> (or system:serviceaccounts) " +
-				"grants the role to every ServiceAccount of that namespace, but only subjects of kind " +
-				"ServiceAccount are read, so those accounts and their pods lose the token they need.",
 			input: appSA + "---\n" + appDeployment + "---\n" + `apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata:

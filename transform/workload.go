@@ -304,7 +304,11 @@ func (w *Workload) readExemptions() {
 		addControls(w.skipContainer[name], list)
 		w.Exemptions = append(w.Exemptions, "container "+name+": "+list+" ("+why+")")
 	}
-	for _, meta := range []*yaml.RNode{w.Doc, w.Template} {
+	metas := []*yaml.RNode{w.Doc, w.Template}
+	if w.Template == w.Doc { // a Pod is its own template
+		metas = metas[:1]
+	}
+	for _, meta := range metas {
 		ann := annotations(meta)
 		keys := make([]string, 0, len(ann))
 		for k := range ann {

@@ -442,9 +442,6 @@ spec:
 }
 
 func TestPodExemptionsListedOnce(t *testing.T) {
-	t.Skip("BUG: for a Pod, Workload.Doc and Workload.Template are the same node, so readExemptions " +
-		"reads its annotations twice: every exemption and every unknown control is listed twice, and " +
-		"harden reports each twice (e.g. two identical 'unknown control' warnings for one typo)")
 	w := workloadOf(t, `apiVersion: v1
 kind: Pod
 metadata:
