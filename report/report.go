@@ -50,6 +50,8 @@ type Object struct {
 	Namespace string
 	Source    string // the chart template file, when known
 	Line      int    // 1-based line of the document in the stream
+	// Generated is true for a document chartsec-harden added.
+	Generated bool `json:",omitempty"`
 }
 
 func (o Object) String() string {
@@ -167,7 +169,11 @@ func (r *Report) WriteSummary(w io.Writer) error {
 			}
 		}
 		if len(changed) > 0 {
-			lines = append(lines, fmt.Sprintf("hardened %s: %s", objectLabel(group[0].Object), strings.Join(changed, ", ")))
+			verb := "hardened"
+			if group[0].Object.Generated {
+				verb = "added"
+			}
+			lines = append(lines, fmt.Sprintf("%s %s: %s", verb, objectLabel(group[0].Object), strings.Join(changed, ", ")))
 		}
 		for _, f := range group {
 			if f.Severity >= Warning {

@@ -208,14 +208,14 @@ type serviceRef struct {
 // CustomResourceDefinition with a conversion webhook.
 func apiServerServices(n *yaml.RNode) []serviceRef {
 	var refs []*yaml.RNode
-	switch g := group(n.GetApiVersion()); {
-	case g == "admissionregistration.k8s.io" && (n.GetKind() == "ValidatingWebhookConfiguration" || n.GetKind() == "MutatingWebhookConfiguration"):
+	switch g := group(apiVersionOf(n)); {
+	case g == "admissionregistration.k8s.io" && (kindOf(n) == "ValidatingWebhookConfiguration" || kindOf(n) == "MutatingWebhookConfiguration"):
 		for _, wh := range lookupSeq(n, "webhooks") {
 			refs = append(refs, lookupMap(yaml.NewRNode(wh), "clientConfig", "service"))
 		}
-	case g == "apiregistration.k8s.io" && n.GetKind() == "APIService":
+	case g == "apiregistration.k8s.io" && kindOf(n) == "APIService":
 		refs = append(refs, lookupMap(n, "spec", "service"))
-	case g == "apiextensions.k8s.io" && n.GetKind() == "CustomResourceDefinition":
+	case g == "apiextensions.k8s.io" && kindOf(n) == "CustomResourceDefinition":
 		refs = append(refs, lookupMap(n, "spec", "conversion", "webhook", "clientConfig", "service"))
 	}
 	var out []serviceRef
@@ -233,11 +233,11 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		v.taken = append(v.taken, docName{n.GetKind(), n.GetNamespace(), n.GetName()})
+		v.taken = append(v.taken, docName{kindOf(n), namespaceOf(n), nameOf(n)})
 		switch {
-		case n.GetKind() == "Service" && n.GetApiVersion() == "v1":
+		case kindOf(n) == "Service" && apiVersionOf(n) == "v1":
 			v.services = append(v.services, n)
-		case n.GetKind() == "HorizontalPodAutoscaler" && group(n.GetApiVersion()) == "autoscaling":
+		case kindOf(n) == "HorizontalPodAutoscaler" && group(apiVersionOf(n)) == "autoscaling":
 			v.hpas = append(v.hpas, n)
 		default:
 			v.apiServerCalls = append(v.apiServerCalls, apiServerServices(n)...)
@@ -246,7 +246,7 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 		if w == nil {
 			continue
 		}
-		g := &podGroup{w: w, namespace: n.GetNamespace(), labels: labelPairs(lookupMap(w.Template, "metadata", "labels"))}
+		g := &podGroup{w: w, namespace: namespaceOf(n), labels: labelPairs(lookupMap(w.Template, "metadata", "labels"))}
 		g.labelSet = labelMap(g.labels)
 		if len(g.labels) > 0 {
 			g.selector = ownSelector(s, w)
@@ -266,7 +266,7 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 // ownSelector returns the workload's spec.selector: the "selector" beside
 // its pod template (spec.selector for spec.template).
 func ownSelector(s *Scope, w *Workload) *labelSelector {
-	p, _ := s.TemplatePath(w.Doc.GetApiVersion(), w.Doc.GetKind())
+	p, _ := s.TemplatePath(apiVersionOf(w.Doc), kindOf(w.Doc))
 	if len(p) == 0 {
 		return nil
 	}
@@ -395,7 +395,7 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 	}
 	for _, svc := range v.services {
 		sel := labelPairs(lookupMap(svc, "spec", "selector"))
-		if len(sel) == 0 || !sameNamespace(svc.GetNamespace(), g.namespace) || !(&labelSelector{matchLabels: sel}).matches(g.labelSet) {
+		if len(sel) == 0 || !sameNamespace(namespaceOf(svc), g.namespace) || !(&labelSelector{matchLabels: sel}).matches(g.labelSet) {
 			continue
 		}
 		typ := lookupScalar(svc, "spec", "type")
@@ -415,7 +415,7 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 			} else if cp, ok := named[target]; ok {
 				pp = policyPort{cp.port, proto}
 			} else {
-				unresolved = append(unresolved, fmt.Sprintf("Service %s targetPort %q", svc.GetName(), target))
+				unresolved = append(unresolved, fmt.Sprintf("Service %s targetPort %q", nameOf(svc), target))
 				continue
 			}
 			served = append(served, pp)
@@ -431,7 +431,7 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 // stream names this Service port.
 func (v *companionView) calledByAPIServer(svc *yaml.RNode, port int) bool {
 	for _, r := range v.apiServerCalls {
-		if r.name == svc.GetName() && r.port == port && sameNamespace(r.namespace, svc.GetNamespace()) {
+		if r.name == nameOf(svc) && r.port == port && sameNamespace(r.namespace, namespaceOf(svc)) {
 			return true
 		}
 	}
@@ -451,14 +451,14 @@ func protocolOr(p string) string {
 func (v *companionView) minReplicas(g *podGroup) (n int, hpa string) {
 	for _, h := range v.hpas {
 		ref := lookupMap(h, "spec", "scaleTargetRef")
-		if ref == nil || lookupScalar(ref, "kind") != g.w.Doc.GetKind() || lookupScalar(ref, "name") != g.w.Doc.GetName() ||
-			!sameNamespace(h.GetNamespace(), g.namespace) {
+		if ref == nil || lookupScalar(ref, "kind") != kindOf(g.w.Doc) || lookupScalar(ref, "name") != nameOf(g.w.Doc) ||
+			!sameNamespace(namespaceOf(h), g.namespace) {
 			continue
 		}
-		if av := lookupScalar(ref, "apiVersion"); av != "" && group(av) != group(g.w.Doc.GetApiVersion()) {
+		if av := lookupScalar(ref, "apiVersion"); av != "" && group(av) != group(apiVersionOf(g.w.Doc)) {
 			continue
 		}
-		return atoiOr(lookupScalar(h, "spec", "minReplicas"), 1), h.GetName()
+		return atoiOr(lookupScalar(h, "spec", "minReplicas"), 1), nameOf(h)
 	}
 	return g.w.Replicas, ""
 }
@@ -526,7 +526,7 @@ func companionMeta(doc *yaml.RNode, name string, only ...string) *yaml.Node {
 	}
 	labels = append(labels, labelPair{GeneratedLabel, "true"})
 	var ns *yaml.Node
-	if n := doc.GetNamespace(); n != "" {
+	if n := namespaceOf(doc); n != "" {
 		ns = strNode(n)
 	}
 	return mapNode(field{"name", strNode(name)}, field{"namespace", ns}, field{"labels", labelsNode(labels)})

@@ -87,7 +87,7 @@ func (f LimitRange) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	}
 	var anchor *Workload
 	for _, n := range nodes {
-		if n.GetKind() == "LimitRange" && n.GetApiVersion() == "v1" {
+		if kindOf(n) == "LimitRange" && apiVersionOf(n) == "v1" {
 			f.Scope.add(report.Finding{Object: f.Scope.object(n), Control: ControlLimitRange, Rule: "present",
 				Severity: report.Info, Message: "the stream has a LimitRange: none added"})
 			return nodes, nil
@@ -112,11 +112,12 @@ func (f LimitRange) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if inst := lookupScalar(anchor.Doc, "metadata", "labels", "app.kubernetes.io/instance"); inst != "" {
 		base = inst + "-chartsec"
 	}
-	name := newCompanionView(f.Scope, nodes).companionName("LimitRange", anchor.Doc.GetNamespace(), base, "-limits")
+	name := newCompanionView(f.Scope, nodes).companionName("LimitRange", namespaceOf(anchor.Doc), base, "-limits")
 	doc := document("v1", "LimitRange", companionMeta(anchor.Doc, name, "app.kubernetes.io/instance", "app.kubernetes.io/managed-by"),
 		mapNode(field{"limits", seqNode(limits)}))
 	obj := anchor.Object
 	obj.Kind, obj.Name = "LimitRange", name
+	obj.Generated = true
 	f.Scope.add(report.Finding{Object: obj, Control: ControlLimitRange, Rule: "added", Changed: true,
 		Message: "LimitRange " + name + " added: container defaults, min and max for the namespace"})
 	return insertAfter(nodes, anchor.Doc, doc), nil

@@ -45,5 +45,5 @@ spec:
 	//       memory: 256Mi
 	//     max:
 	//       memory: 2Gi
-	// chartsec-harden: hardened LimitRange notes/notes-chartsec-limits: limitRange
+	// chartsec-harden: added LimitRange notes/notes-chartsec-limits: limitRange
 }

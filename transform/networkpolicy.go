@@ -171,7 +171,7 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	v := newCompanionView(f.Scope, nodes)
 	var policies []*yaml.RNode // the stream's policies that fence ingress
 	for _, n := range nodes {
-		if n.GetKind() == "NetworkPolicy" && group(n.GetApiVersion()) == "networking.k8s.io" && fencesIngress(n) {
+		if kindOf(n) == "NetworkPolicy" && group(apiVersionOf(n)) == "networking.k8s.io" && fencesIngress(n) {
 			policies = append(policies, n)
 		}
 	}
@@ -193,7 +193,7 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			continue
 		}
 		if p := selectingPolicy(policies, g); p != nil {
-			w.Found(ControlNetworkPolicy, "covered", report.Info, "", "already selected by NetworkPolicy "+p.GetName())
+			w.Found(ControlNetworkPolicy, "covered", report.Info, "", "already selected by NetworkPolicy "+nameOf(p))
 			continue
 		}
 		out = insertAfter(out, w.Doc, f.policyFor(v, g))
@@ -228,7 +228,7 @@ func selectingPolicy(policies []*yaml.RNode, g *podGroup) *yaml.RNode {
 		if sel == nil {
 			sel = &labelSelector{} // podSelector is required; absent reads as {}
 		}
-		if sameNamespace(p.GetNamespace(), g.namespace) && sel.matches(g.labelSet) {
+		if sameNamespace(namespaceOf(p), g.namespace) && sel.matches(g.labelSet) {
 			return p
 		}
 	}
@@ -245,7 +245,7 @@ func (f NetworkPolicy) policyFor(v *companionView, g *podGroup) *yaml.RNode {
 	}
 	if o := nonHookOverlap(v, g); o != nil {
 		w.Found(ControlNetworkPolicy, "overlap", report.Warning, "",
-			fmt.Sprintf("its pod selector %s also selects the pods of %s %s, which this NetworkPolicy opens too", g.selector, o.w.Doc.GetKind(), o.w.Doc.GetName()))
+			fmt.Sprintf("its pod selector %s also selects the pods of %s %s, which this NetworkPolicy opens too", g.selector, kindOf(o.w.Doc), nameOf(o.w.Doc)))
 	}
 	types := []*yaml.Node{strNode("Ingress")}
 	var ingress []*yaml.Node
@@ -278,7 +278,7 @@ func (f NetworkPolicy) policyFor(v *companionView, g *podGroup) *yaml.RNode {
 	if len(egress) > 0 {
 		egressNode = seqNode(egress...)
 	}
-	name := v.companionName("NetworkPolicy", g.namespace, w.Doc.GetName(), "-chartsec-netpol")
+	name := v.companionName("NetworkPolicy", g.namespace, nameOf(w.Doc), "-chartsec-netpol")
 	doc := document("networking.k8s.io/v1", "NetworkPolicy", companionMeta(w.Doc, name), mapNode(
 		field{"podSelector", g.selector.node()},
 		field{"policyTypes", seqNode(types...)},
@@ -429,6 +429,7 @@ func (f NetworkPolicy) denyAll(v *companionView, nodes []*yaml.RNode) []*yaml.RN
 		nodes = insertAfter(nodes, g.w.Doc, doc)
 		obj := g.w.Object
 		obj.Kind, obj.Name = "NetworkPolicy", name
+		obj.Generated = true
 		f.Scope.add(report.Finding{Object: obj, Control: ControlNetworkPolicy, Rule: "denyAll", Changed: true,
 			Message: "NetworkPolicy " + name + " added: denies what no other policy allows to the pods labelled app.kubernetes.io/instance=" + r.instance})
 		for _, o := range v.groups {

@@ -139,10 +139,10 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 	v := newCompanionView(f.Scope, nodes)
 	var budgets []streamBudget
 	for _, n := range nodes {
-		if n.GetKind() != "PodDisruptionBudget" || group(n.GetApiVersion()) != "policy" {
+		if kindOf(n) != "PodDisruptionBudget" || group(apiVersionOf(n)) != "policy" {
 			continue
 		}
-		budgets = append(budgets, streamBudget{n.GetName(), n.GetNamespace(), parseSelector(lookup(n, "spec", "selector"))})
+		budgets = append(budgets, streamBudget{nameOf(n), namespaceOf(n), parseSelector(lookup(n, "spec", "selector"))})
 		f.warnIfBlocking(v, n)
 	}
 	out := nodes
@@ -175,7 +175,7 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 		}
 		if o := nonHookOverlap(v, g); o != nil {
 			w.Found(ControlPodDisruptionBudget, "overlap", report.Warning, "",
-				fmt.Sprintf("no PodDisruptionBudget added: its pod selector %s also selects the pods of %s %s, and several budgets over one pod make evictions fail", g.selector, o.w.Doc.GetKind(), o.w.Doc.GetName()))
+				fmt.Sprintf("no PodDisruptionBudget added: its pod selector %s also selects the pods of %s %s, and several budgets over one pod make evictions fail", g.selector, kindOf(o.w.Doc), nameOf(o.w.Doc)))
 			continue
 		}
 		b := f.configured()
@@ -184,7 +184,7 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 				fmt.Sprintf("%s allows no eviction at %s: the budget uses maxUnavailable: 1 instead", b, replicaText(w.Replicas, floor, hpa)))
 			b = budget{"maxUnavailable", "1"}
 		}
-		name := v.companionName("PodDisruptionBudget", g.namespace, w.Doc.GetName(), "-chartsec-pdb")
+		name := v.companionName("PodDisruptionBudget", g.namespace, nameOf(w.Doc), "-chartsec-pdb")
 		var policy *yaml.Node
 		if f.UnhealthyPodEvictionPolicy != "" {
 			policy = strNode(f.UnhealthyPodEvictionPolicy)
@@ -228,7 +228,7 @@ func (f PodDisruptionBudget) warnIfBlocking(v *companionView, pdb *yaml.RNode) {
 	default:
 		return
 	}
-	sb := streamBudget{pdb.GetName(), pdb.GetNamespace(), parseSelector(lookup(pdb, "spec", "selector"))}
+	sb := streamBudget{nameOf(pdb), namespaceOf(pdb), parseSelector(lookup(pdb, "spec", "selector"))}
 	for _, g := range v.groups {
 		if g.w.Hook || g.w.Replicas < 0 || !sb.selects(g) {
 			continue
@@ -239,6 +239,6 @@ func (f PodDisruptionBudget) warnIfBlocking(v *companionView, pdb *yaml.RNode) {
 		}
 		f.Scope.add(report.Finding{Object: f.Scope.object(pdb), Control: ControlPodDisruptionBudget, Rule: "blocksDrain",
 			Severity: report.Warning, Message: fmt.Sprintf("%s allows no eviction at %s of %s %s: node drains will hang (use maxUnavailable: 1)",
-				b, replicaText(g.w.Replicas, floor, hpa), g.w.Doc.GetKind(), g.w.Doc.GetName())})
+				b, replicaText(g.w.Replicas, floor, hpa), kindOf(g.w.Doc), nameOf(g.w.Doc))})
 	}
 }
