@@ -265,3 +265,30 @@ func TestCorpusCheckAndVerify(t *testing.T) {
 		t.Errorf("--check failed %d of %d charts", failed, len(files))
 	}
 }
+
+// TestReadmeExample: the README's before/after example is what the tool
+// really does.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := func(marker string) string {
+		_, rest, ok := strings.Cut(string(readme), "<!-- readme-example: "+marker+" -->\n```yaml\n")
+		if !ok {
+			t.Fatalf("README has no %s example", marker)
+		}
+		body, _, _ := strings.Cut(rest, "```\n")
+		return body
+	}
+	code, stdout, stderr := runCLI(t, block("input"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := block("output"); stdout != want {
+		t.Errorf("the README's output example is stale; the tool now writes:\n%s", stdout)
+	}
+	if !strings.Contains(string(readme), strings.TrimSpace(stderr)) {
+		t.Errorf("the README's summary example is stale; the tool now says:\n%s", stderr)
+	}
+}
