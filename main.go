@@ -117,7 +117,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	if code == exitOK {
-		if _, err := stdout.Write(out); err != nil {
+		if _, err := out.WriteTo(stdout); err != nil {
 			fmt.Fprintf(stderr, "chartsec-harden: error: writing stdout: %v\n", err)
 			return exitError
 		}
@@ -137,12 +137,12 @@ func mode(o options) string {
 
 // execute runs the mode; what it returns for stdout is written only when
 // the exit code is 0.
-func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Reader, rep *report.Report) ([]byte, int, error) {
+func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Reader, rep *report.Report) (harden.Output, int, error) {
 	cfg, err := loadConfig(fs, o)
 	if err != nil {
 		return nil, exitError, err
 	}
-	in, err := io.ReadAll(stdin)
+	in, err := readAll(stdin)
 	if err != nil {
 		return nil, exitError, fmt.Errorf("reading stdin: %w", err)
 	}
@@ -153,19 +153,21 @@ func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Read
 		if worst, any := rep.Worst(); any && worst >= failOn {
 			return nil, exitFindings, nil
 		}
-		return in, exitOK, nil
+		return harden.Output{in}, exitOK, nil
 	}
-	run := harden.Run
+	var out harden.Output
 	if harden.IsResourceList(in) {
-		run = harden.RunResourceList
-	}
-	out, err := run(in, cfg, rep)
-	if err != nil {
+		b, err := harden.RunResourceList(in, cfg, rep)
+		out = harden.Output{b}
+		if err != nil {
+			return nil, exitError, err
+		}
+	} else if out, err = harden.Render(in, cfg, rep); err != nil {
 		return nil, exitError, err
 	}
 	if o.verify != "" {
 		verified := &report.Report{}
-		if err := harden.Verify(out, cfg, o.verify, verified); err != nil {
+		if err := harden.Verify(out.Bytes(), cfg, o.verify, verified); err != nil {
 			return nil, exitError, err
 		}
 		failed := false
@@ -218,6 +220,19 @@ func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) 
 	}
 	_, err = stderr.Write(buf.Bytes())
 	return err
+}
+
+// readAll reads stdin; a regular file (helm template > f; tool < f) is read
+// in one allocation of its size, not grown by doubling.
+func readAll(r io.Reader) ([]byte, error) {
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > 0 {
+			buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
+			_, err := buf.ReadFrom(f)
+			return buf.Bytes(), err
+		}
+	}
+	return io.ReadAll(r)
 }
 
 // loadConfig reads the config file over the defaults, then the flags the

@@ -7,6 +7,7 @@ package harden
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/manifest"
@@ -19,11 +20,20 @@ import (
 // Run hardens a rendered stream with cfg, recording what it did in rep
 // (which may be nil). On error it returns no output at all.
 func Run(in []byte, cfg transform.Config, rep *report.Report) ([]byte, error) {
-	scope := cfg.Scope(rep)
-	return run(in, scope, cfg.Filters(scope))
+	out, err := Render(in, cfg, rep)
+	if err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
-func run(in []byte, scope *transform.Scope, filters []kio.Filter) (_ []byte, err error) {
+// Render is Run without joining the output into one buffer.
+func Render(in []byte, cfg transform.Config, rep *report.Report) (Output, error) {
+	scope := cfg.Scope(rep)
+	return render(in, scope, cfg.Filters(scope))
+}
+
+func render(in []byte, scope *transform.Scope, filters []kio.Filter) (_ Output, err error) {
 	docs := manifest.Split(in)
 	if err := manifest.Parse(docs, keep(scope)); err != nil {
 		return nil, err
@@ -76,29 +86,57 @@ func run(in []byte, scope *transform.Scope, filters []kio.Filter) (_ []byte, err
 		return nil, fmt.Errorf("internal error: the filters dropped %d of %d documents", len(original)-seen, len(original))
 	}
 
-	var out bytes.Buffer
-	out.Grow(len(in) + len(in)/8)
+	var out Output
+	last := byte('\n')
+	write := func(b []byte) {
+		if len(b) > 0 {
+			out = append(out, b)
+			last = b[len(b)-1]
+		}
+	}
 	writeAdded := func(i int) {
 		for _, b := range added[i] {
-			if out.Len() > 0 && out.Bytes()[out.Len()-1] != '\n' {
-				out.WriteByte('\n')
+			if last != '\n' && len(out) > 0 {
+				write([]byte("\n"))
 			}
-			out.WriteString("---\n")
-			out.Write(b)
+			write([]byte("---\n"))
+			write(b)
 		}
 	}
 	writeAdded(-1)
 	for _, d := range docs {
 		if b, ok := changed[d.Index]; ok {
-			out.WriteString(manifest.SeparatorLine(d))
-			out.Write(b)
+			write([]byte(manifest.SeparatorLine(d)))
+			write(b)
 		} else {
-			out.WriteString(d.Separator)
-			out.Write(d.Raw)
+			write([]byte(d.Separator))
+			write(d.Raw)
 		}
 		writeAdded(d.Index)
 	}
-	return out.Bytes(), nil
+	return out, nil
+}
+
+// Output is the hardened stream as pieces, most of them slices of the
+// input: writing them out costs no second copy of a large stream.
+type Output [][]byte
+
+// WriteTo writes the pieces in order.
+func (o Output) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, b := range o {
+		k, err := w.Write(b)
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Bytes joins the pieces.
+func (o Output) Bytes() []byte {
+	return bytes.Join(o, nil)
 }
 
 // reportExemptions lists every exemption that applies, so that they stay
@@ -120,10 +158,11 @@ func reportExemptions(scope *transform.Scope, nodes []*yaml.RNode) {
 
 // keep selects the documents the filters read or change; the others pass
 // through as bytes. Of CustomResourceDefinitions, the largest documents of
-// most releases, only those naming a webhook matter (its Service port).
+// most releases, only those with a conversion webhook matter (its Service
+// port): many others mention webhooks in their descriptions.
 func keep(scope *transform.Scope) manifest.Keep {
 	return func(d *manifest.Doc) bool {
-		if d.Kind == "CustomResourceDefinition" && !bytes.Contains(d.Raw, []byte("webhook")) {
+		if d.Kind == "CustomResourceDefinition" && !bytes.Contains(d.Raw, []byte("strategy: Webhook")) && !bytes.Contains(d.Raw, []byte(`strategy: "Webhook"`)) {
 			return false
 		}
 		return scope.Needs(d.APIVersion, d.Kind)

@@ -60,8 +60,9 @@ done
 t1=$(cut -d' ' -f1 "$work/l1" | median); t4=$(cut -d' ' -f1 "$work/l4" | median)
 awk -v a="$t1" -v b="$t4" 'BEGIN {printf "%-34s x1 %.3f s, x4 %.3f s: %.2fx the time for 4x the input\n", "linearity", a, b, b/a}'
 
-kustomize=$(command -v kustomize || true)
-if [[ -z $kustomize ]] && command -v kubectl > /dev/null; then kustomize="kubectl kustomize"; fi
+kustomize=
+if command -v kustomize > /dev/null; then kustomize="kustomize build"
+elif command -v kubectl > /dev/null; then kustomize="kubectl kustomize"; fi
 if [[ -n $kustomize ]]; then
   k=$work/kustomize; mkdir -p "$k"
   cp "$corpus/kube-prometheus-stack.yaml" "$k/render.yaml"
@@ -77,7 +78,8 @@ KEOF
   : > "$k/a"; : > "$k/b"
   for _ in $(seq "$runs"); do
     measure "$work/chartsec-harden" -q < "$k/render.yaml" >> "$k/a"
-    /usr/bin/time -f '%e %M' -o "$work/time" $kustomize "$k" > /dev/null 2>&1; cat "$work/time" >> "$k/b"
+    /usr/bin/time -f '%e %M' -o "$work/time" $kustomize "$k" > "$k/out.yaml" 2> "$k/err" || { echo "kustomize failed: $(head -c 300 "$k/err")" >&2; exit 1; }
+    cat "$work/time" >> "$k/b"
   done
   at=$(cut -d' ' -f1 "$k/a" | median); bt=$(cut -d' ' -f1 "$k/b" | median)
   awk -v at="$at" -v bt="$bt" -v k="$kustomize" 'BEGIN {printf "%-34s %8.3f s | %s %.3f s | time %.3fx\n", "kube-prometheus-stack vs kustomize", at, k, bt, at/bt}'
