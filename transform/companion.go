@@ -177,6 +177,13 @@ type podGroup struct {
 	// selector selects the workload's pods: its spec.selector, or its
 	// template labels where it has none; nil when the template has no labels.
 	selector *labelSelector
+	// mismatch is set when the workload's own selector does not select its
+	// pod template: the API server refuses such a workload, and no policy
+	// can follow it.
+	mismatch bool
+	// duplicate is set when an earlier document is the same object (same
+	// kind, namespace and name): its companions serve both.
+	duplicate bool
 }
 
 func (g *podGroup) hostNetwork() bool {
@@ -229,6 +236,7 @@ func apiServerServices(n *yaml.RNode) []serviceRef {
 
 func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 	v := &companionView{byDoc: map[*yaml.Node]*podGroup{}}
+	seen := map[docName]bool{}
 	for _, n := range nodes {
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
@@ -252,10 +260,18 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 			g.selector = ownSelector(s, w)
 			if g.selector == nil || g.selector.empty() {
 				g.selector = &labelSelector{matchLabels: g.labels}
+			} else if !g.selector.matches(g.labelSet) {
+				g.selector, g.mismatch = nil, true
 			}
 		}
-		v.groups = append(v.groups, g)
 		v.byDoc[n.YNode()] = g
+		if id := (docName{kindOf(n), namespaceOf(n), nameOf(n)}); !w.Hook {
+			if g.duplicate = seen[id]; g.duplicate {
+				continue
+			}
+			seen[id] = true
+		}
+		v.groups = append(v.groups, g)
 	}
 	for _, g := range v.groups {
 		v.narrow(g)

@@ -184,8 +184,15 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		case w.Hook:
 			w.Found(ControlNetworkPolicy, "hook", report.Info, "", "Helm hook: no NetworkPolicy added")
 			continue
+		case g.duplicate:
+			w.Found(ControlNetworkPolicy, "duplicate", report.Info, "", "the same object as an earlier document: its NetworkPolicy covers this one")
+			continue
 		case g.hostNetwork():
 			hostNetwork = append(hostNetwork, w)
+			continue
+		case g.mismatch:
+			w.Found(ControlNetworkPolicy, "selectorMismatch", report.Warning, "",
+				"its selector does not select its own pod template's labels (the API server will refuse it): no NetworkPolicy added")
 			continue
 		case g.selector == nil:
 			w.Found(ControlNetworkPolicy, "noLabels", report.Warning, "",

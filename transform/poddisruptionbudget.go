@@ -151,10 +151,19 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			continue // hooks, and kinds without replicas: DaemonSet, Job, CronJob, Pod
 		}
 		g := v.byDoc[w.Doc.YNode()]
+		if g.duplicate {
+			w.Found(ControlPodDisruptionBudget, "duplicate", report.Info, "", "the same object as an earlier document: its budget covers this one")
+			continue
+		}
 		floor, hpa := v.minReplicas(g)
 		if w.Replicas < 2 && (hpa == "" || floor < 2) {
 			w.Found(ControlPodDisruptionBudget, "singleReplica", report.Info, "",
 				fmt.Sprintf("%s: no PodDisruptionBudget added (over fewer than 2 replicas a budget blocks node drains)", replicaText(w.Replicas, floor, hpa)))
+			continue
+		}
+		if g.mismatch {
+			w.Found(ControlPodDisruptionBudget, "selectorMismatch", report.Warning, "",
+				"its selector does not select its own pod template's labels (the API server will refuse it): no PodDisruptionBudget added")
 			continue
 		}
 		if g.selector == nil {
