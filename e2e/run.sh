@@ -423,6 +423,53 @@ else
 fi
 check "examples: argocd generate and flux render" t_examples
 
+# kustomize runs chartsec-harden as a KRM exec function: a ResourceList in,
+# a ResourceList out, configured by the function config's spec.
+t_kustomize_krm() {
+  local k=$work/krm
+  mkdir -p "$k"
+  go build -o "$k/chartsec-harden" "$root"
+  cat >"$k/deploy.yaml" <<'KEOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: example/web:1.0
+        ports: [{containerPort: 8080}]
+KEOF
+  cat >"$k/harden.yaml" <<KEOF
+apiVersion: chartsec.io/v1alpha1
+kind: ChartsecHarden
+metadata:
+  name: harden
+  annotations:
+    config.kubernetes.io/function: |
+      exec:
+        path: $k/chartsec-harden
+spec:
+  podSecurity:
+    runAsUser: 4242
+KEOF
+  printf 'resources: [deploy.yaml]\ntransformers: [harden.yaml]\n' >"$k/kustomization.yaml"
+  "$kustomize" build --enable-alpha-plugins --enable-exec "$k" >"$k/out.yaml"
+  has "$k/out.yaml" 'runAsUser: 4242' 'readOnlyRootFilesystem: true' 'kind: NetworkPolicy' 'port: 8080'
+  # a bad function config fails the build
+  sed -i 's/runAsUser: 4242/runAsUser: 0/' "$k/harden.yaml"
+  if "$kustomize" build --enable-alpha-plugins --enable-exec "$k" >"$k/bad.yaml" 2>"$k/bad.err"; then
+    echo "kustomize build succeeded with runAsUser: 0"; return 1
+  fi
+  has "$k/bad.err" 'runAsUser: 0 is not a non-root user ID'
+}
+kustomize=$("$root/scripts/install-kustomize.sh")
+check "kustomize: KRM exec function (ResourceList)" t_kustomize_krm
+
 echo "e2e time: $((SECONDS - start))s"
 if [[ $skipped == 0 ]]; then
   echo "$passed passed, $failed failed"
