@@ -11,13 +11,18 @@ import (
 // ContainerSecurity sets the security context of every container, init
 // container and ephemeral container: no privilege escalation, runAsNonRoot,
 // a read-only root filesystem, and capabilities dropped to the allowed set.
-// A chart's explicit readOnlyRootFilesystem: false is kept and reported:
-// the chart says its app writes to its root filesystem.
+// A chart's explicit readOnlyRootFilesystem: false is kept and reported
+// (the chart says its app writes to its root filesystem) unless
+// ForceReadOnlyRootFilesystem is set.
 type ContainerSecurity struct {
 	// AllowedCapabilities may stay in capabilities.add; others are
 	// dropped and reported. Pod Security "restricted" allows only
 	// NET_BIND_SERVICE.
 	AllowedCapabilities []string `yaml:"allowedCapabilities" json:"allowedCapabilities"`
+	// ForceReadOnlyRootFilesystem also replaces a chart's explicit
+	// readOnlyRootFilesystem: false; the app then has only writableDirs
+	// (and its volumes) to write to.
+	ForceReadOnlyRootFilesystem bool `yaml:"forceReadOnlyRootFilesystem" json:"forceReadOnlyRootFilesystem"`
 
 	Scope *Scope `yaml:"-" json:"-"`
 }
@@ -97,8 +102,15 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 		switch lookupScalar(sc, "readOnlyRootFilesystem") {
 		case "true":
 		case "false":
+			if f.ForceReadOnlyRootFilesystem {
+				setScalar(sc, "readOnlyRootFilesystem", boolNode(true))
+				w.ChangedRisky(ControlReadOnlyRootFilesystem, "readOnlyRootFilesystem", c.Name,
+					"readOnlyRootFilesystem false replaced by true (forceReadOnlyRootFilesystem): check the app writes only to its volumes")
+				break
+			}
 			w.Found(ControlReadOnlyRootFilesystem, "chartWritableRoot", report.Warning, c.Name,
-				"the chart sets readOnlyRootFilesystem: false; kept, since the app writes to its root filesystem (make those paths volumes to harden it)")
+				"the chart sets readOnlyRootFilesystem: false; kept, since the app writes to its root filesystem "+
+					"(make those paths writableDirs, then set containerSecurity.forceReadOnlyRootFilesystem, or exempt it)")
 		default:
 			setScalar(sc, "readOnlyRootFilesystem", boolNode(true))
 			w.Changed(ControlReadOnlyRootFilesystem, "readOnlyRootFilesystem", c.Name, "readOnlyRootFilesystem set to true")

@@ -10,11 +10,11 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// WritableDirs gives containers whose root filesystem is about to become
-// read-only an emptyDir volume at each path they must still write to: /tmp
-// by default, plus paths chosen per container name or image. It adds no
-// mount where one exists at that path or at a parent of it, and it leaves
-// alone containers that already set readOnlyRootFilesystem themselves.
+// WritableDirs gives containers whose root filesystem is not read-only yet
+// an emptyDir volume at each path they must still write to: /tmp by
+// default, plus paths chosen per container name or image. It adds no mount
+// where one exists at that path or at a parent of it, and it leaves alone
+// containers that already set readOnlyRootFilesystem: true themselves.
 type WritableDirs struct {
 	// Paths every container gets.
 	Paths []string `yaml:"paths" json:"paths"`
@@ -47,7 +47,7 @@ func (f WritableDirs) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 		volumes := map[string]string{} // path -> volume name added in this pod
 		for _, c := range w.ContainersFor(ControlWritableDirs) {
-			if c.Kind == EphemeralContainer || lookupScalar(c.Node, "securityContext", "readOnlyRootFilesystem") != "" ||
+			if c.Kind == EphemeralContainer || lookupScalar(c.Node, "securityContext", "readOnlyRootFilesystem") == "true" ||
 				w.SkipsContainer(ControlReadOnlyRootFilesystem, c.Name) || w.SkipsContainer(ControlContainerSecurity, c.Name) {
 				continue
 			}

@@ -215,7 +215,7 @@ spec:
 			findings: []string{"info changed writableDirs/emptyDir app"},
 		},
 		{
-			name: "containers that set readOnlyRootFilesystem themselves are left alone",
+			name: "a container already read-only is left alone; one the chart keeps writable gets /tmp too",
 			input: `
 apiVersion: v1
 kind: Pod
@@ -232,6 +232,29 @@ spec:
     securityContext:
       readOnlyRootFilesystem: false
 `,
+			expected: `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+spec:
+  containers:
+  - name: hardened
+    image: example/app:1
+    securityContext:
+      readOnlyRootFilesystem: true
+  - name: writable
+    image: example/app:1
+    securityContext:
+      readOnlyRootFilesystem: false
+    volumeMounts:
+    - name: chartsec-tmp
+      mountPath: /tmp
+  volumes:
+  - name: chartsec-tmp
+    emptyDir: {}
+`,
+			findings: []string{"info changed writableDirs/emptyDir writable"},
 		},
 		{
 			name: "a volume name already taken gets a suffix",
