@@ -38,6 +38,7 @@ var rules = map[string]ruleInfo{
 	"resources.requests":                            {"Container without resource requests", "Set resources.requests.cpu and memory so the scheduler can place the pod.", report.Warning},
 	"resources.limits":                              {"Container without resource limits", "Set resources.limits.memory (and cpu if your platform wants it).", report.Warning},
 	"serviceAccountToken.automount":                 {"Service account token mounted without need", "Set automountServiceAccountToken: false where the app does not call the Kubernetes API.", report.Warning},
+	"serviceAccountToken.needsAPI":                  {"Token kept for the Kubernetes API", "A RoleBinding or ClusterRoleBinding of the release names the ServiceAccount, or needsAPI lists it.", report.Info},
 	"serviceAccountToken.externalServiceAccount":    {"ServiceAccount from outside the release", "Its bindings are unknown, so its token mount is left alone; set automountServiceAccountToken yourself.", report.Info},
 	"secrets.literalData":                           {"Secret with literal data in the manifest", "Anyone who can read the rendered release reads the secret; use an external secret store or sealed secrets. Values are never printed.", report.Warning},
 	"secrets.literalEnv":                            {"Credential in a literal environment variable", "Use valueFrom.secretKeyRef instead of a literal value. Values are never printed.", report.Warning},

@@ -87,6 +87,8 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			sa = "default"
 		}
 		if needsAPI(w.Object.Namespace, sa) {
+			w.Found(ControlServiceAccountToken, "needsAPI", report.Info, "",
+				"keeps its token: ServiceAccount "+sa+" is bound to a role in the release (or listed in needsAPI)")
 			continue
 		}
 		if acc, ok := accounts[sa]; ok {

@@ -82,11 +82,13 @@ func TestServiceAccountToken(t *testing.T) {
 			},
 		},
 		{
-			name:  "a RoleBinding in the release keeps the token",
-			input: appSA + "---\n" + appRoleBinding + "---\n" + appDeployment,
+			name:     "a RoleBinding in the release keeps the token",
+			findings: []string{"info serviceAccountToken/needsAPI"},
+			input:    appSA + "---\n" + appRoleBinding + "---\n" + appDeployment,
 		},
 		{
-			name: "a ClusterRoleBinding in the release keeps the token",
+			name:     "a ClusterRoleBinding in the release keeps the token",
+			findings: []string{"info serviceAccountToken/needsAPI"},
 			input: appSA + "---\n" + appDeployment + "---\n" + `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
@@ -160,9 +162,10 @@ subjects:
 			},
 		},
 		{
-			name:   "needsAPI globs keep the token",
-			config: func(c *Config) { c.ServiceAccountToken.NeedsAPI = []string{"ap*"} },
-			input:  appSA + "---\n" + appDeployment,
+			name:     "needsAPI globs keep the token",
+			findings: []string{"info serviceAccountToken/needsAPI"},
+			config:   func(c *Config) { c.ServiceAccountToken.NeedsAPI = []string{"ap*"} },
+			input:    appSA + "---\n" + appDeployment,
 		},
 		{
 			name: "the chart's automount: true on the ServiceAccount stays, and its pods keep the token",
@@ -235,7 +238,8 @@ spec:
 			findings: []string{"info changed serviceAccountToken/automount"},
 		},
 		{
-			name: "a pod naming its account with the deprecated serviceAccount field",
+			name:     "a pod naming its account with the deprecated serviceAccount field",
+			findings: []string{"info serviceAccountToken/needsAPI"},
 			input: appRoleBinding + "---\n" + `apiVersion: v1
 kind: Pod
 metadata:
@@ -299,7 +303,8 @@ metadata:
 ` + appDeployment,
 		},
 		{
-			name: "a binding of the namespace's service account group keeps the token",
+			name:     "a binding of the namespace's service account group keeps the token",
+			findings: []string{"info serviceAccountToken/needsAPI"},
 			input: appSA + "---\n" + appDeployment + "---\n" + `apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata:
