@@ -188,6 +188,9 @@ func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Read
 func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) error {
 	var buf bytes.Buffer
 	var err error
+	if o.reportFormat == "json" {
+		rep.FillHints(transform.RuleHelp)
+	}
 	switch o.reportFormat {
 	case "json":
 		err = rep.WriteJSON(&buf, report.Run{ToolVersion: version, Mode: mode(o), Err: runErr})

@@ -51,7 +51,7 @@ type Object struct {
 	Source    string // the chart template file, when known
 	Line      int    // 1-based line of the document in the stream
 	// Generated is true for a document chartsec-harden added.
-	Generated bool `json:",omitempty"`
+	Generated bool
 }
 
 func (o Object) String() string {
@@ -71,7 +71,7 @@ type Finding struct {
 	Container string // empty for pod-level findings
 	Message   string
 	// Hint says how to fix or exempt it, when the message does not.
-	Hint string `json:",omitempty"`
+	Hint string
 	// Changed is true when the tool applied a change (transform mode).
 	Changed bool
 }
@@ -93,6 +93,21 @@ func (r *Report) Add(f Finding) {
 	r.mu.Lock()
 	r.findings = append(r.findings, f)
 	r.mu.Unlock()
+}
+
+// FillHints gives every finding without a hint the one hint(id) returns,
+// so that each says how to fix or exempt it.
+func (r *Report) FillHints(hint func(id string) string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.findings {
+		if r.findings[i].Hint == "" {
+			r.findings[i].Hint = hint(r.findings[i].ID())
+		}
+	}
 }
 
 // Findings returns the findings in stream order, then in the order added.

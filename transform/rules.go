@@ -58,6 +58,12 @@ func RuleText(id string) (short, help string) {
 	return id, "See the chartsec-harden README, section Controls."
 }
 
+// RuleHelp is the help text of a finding id: how to fix or exempt it.
+func RuleHelp(id string) string {
+	_, help := RuleText(id)
+	return help
+}
+
 // MissingSeverity is how much a finding matters when the chart lacks what
 // the transform would add: the severity --check reports it at.
 func MissingSeverity(id string) report.Severity {
