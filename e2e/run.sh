@@ -188,6 +188,18 @@ t_h4_report_on_success() {
   has "$work/report-ok.txt" 'Deployment demo-testchart'
 }
 
+# --check gates a release: a chart that fails Pod Security Standards
+# restricted fails the helm command, and the report says why; --verify
+# passes the hardened output.
+t_h4_check_gate() {
+  fails h4 h4 template demo "$chart" --post-renderer chartsec-harden \
+    --post-renderer-args=--check --post-renderer-args=--report-file="$work/check.txt"
+  has "$work/check.txt" '^chartsec-harden: error Deployment demo-testchart .*fails restricted'
+  h4 h4 template demo "$chart" --post-renderer chartsec-harden --post-renderer-args=--config="$work/good.yaml" \
+    --post-renderer-args=--verify --post-renderer-args=--report-file="$work/verify.txt" >"$work/h4-verify.yaml"
+  hardened "$work/h4-verify.yaml" testchart/templates/deployment.yaml
+}
+
 t_h4_install_git_update() {
   # "From git": a local repository stands in for the GitHub URL (a file:// URL
   # of a folder with .git is what Helm's VCS installer accepts offline).
@@ -229,6 +241,11 @@ t_h3_show_only() {
   lacks "$work/h3-s.yaml" '^kind: (Service|Job|Pod)$'
   h3 h3 template demo "$chart" --post-renderer chartsec-harden >"$work/h3-all.yaml"
   same_group "$work/h3-all.yaml" "$work/h3-s.yaml" testchart/templates/deployment.yaml
+}
+t_h3_check_gate() {
+  fails h3 h3 template demo "$chart" --post-renderer chartsec-harden \
+    --post-renderer-args=--check 2>&1 | tee "$work/h3-check.txt"
+  has "$work/h3-check.txt" 'fails restricted'
 }
 t_h3_bad_config() {
   # Helm 3 shows the post-renderer's stderr in its error.
@@ -395,12 +412,14 @@ check "helm 4: plugin list shows chartsec-harden" t_h4_plugin_list
 check "helm 4: template --post-renderer hardens, hooks too" t_h4_template
 check "helm 4: template -s templates/deployment.yaml" t_h4_show_only
 check "helm 4: bad config fails, --report-file has the reason" t_h4_bad_config_report_flag
+check "helm 4: --check fails a root chart, --verify passes it hardened" t_h4_check_gate
 check "helm 4: bad config fails, CHARTSEC_REPORT_FILE has the reason" t_h4_bad_config_report_env
 check "helm 4: report file holds the summary on success" t_h4_report_on_success
 check "helm 4: plugin install <git> --verify=false, then update" t_h4_install_git_update
 check "helm 3: template --post-renderer (PATH) hardens" t_h3_template
 check "helm 3: template -s templates/deployment.yaml" t_h3_show_only
 check "helm 3: bad config fails and shows the reason" t_h3_bad_config
+check "helm 3: --check fails a root chart and shows why" t_h3_check_gate
 check "dist.sh: archives, checksums, plugin tgz" t_dist
 if [[ -d $work/dist ]] && start_server; then
   check "install-binary.sh: download with good checksum installs" t_ib_download_good
