@@ -141,6 +141,10 @@ func TestFlags(t *testing.T) {
 	if code != exitOK || !strings.HasPrefix(stdout, "chartsec-harden ") {
 		t.Errorf("--version: exit %d, %q", code, stdout)
 	}
+	code, stdout, stderr = runCLI(t, deployment, "--bogus")
+	if code != exitError || stdout != "" || !strings.Contains(stderr, "unknown flag: --bogus") {
+		t.Errorf("unknown flag: exit %d, stderr %q", code, stderr)
+	}
 	code, stdout, stderr = runCLI(t, deployment, "extra-arg")
 	if code != exitError || stdout != "" || !strings.Contains(stderr, "stdin") {
 		t.Errorf("positional argument: exit %d, stderr %q", code, stderr)
