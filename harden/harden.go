@@ -51,6 +51,13 @@ func render(in []byte, scope *transform.Scope, filters []kio.Filter) (_ Output, 
 		original[root] = d
 		before[root] = d.Node.Copy().YNode()
 	}
+	for _, d := range docs {
+		if d.Object && (d.Kind == "" || d.APIVersion == "") {
+			scope.Report.Add(report.Finding{Object: report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name, Source: d.Source, Line: d.Line},
+				Control: "input", Rule: "notAnObject", Severity: report.Warning,
+				Message: "document has no kind or apiVersion: passed through, but the API server will refuse it"})
+		}
+	}
 	reportExemptions(scope, nodes)
 	if nodes, err = applyFilters(filters, nodes); err != nil {
 		return nil, err

@@ -36,6 +36,9 @@ type Doc struct {
 	APIVersion, Kind string
 	// Name and Namespace are the document's metadata.name and namespace.
 	Name, Namespace string
+	// Object is true when the document holds a mapping (an object), as
+	// opposed to nothing but comments, or null.
+	Object bool
 	// Node is the parsed document when Keep asked for it, else nil.
 	Node *yaml.RNode
 	// SeqIndent is how the document indents its lists, so a re-encoded
@@ -257,6 +260,7 @@ func parseOne(d *Doc, keep Keep) error {
 	default:
 		return &Error{Doc: d, Line: root.Line + lineOffset, Msg: "document is not a Kubernetes object (a mapping)"}
 	}
+	d.Object = true
 	d.APIVersion = scalarField(root, "apiVersion")
 	d.Kind = scalarField(root, "kind")
 	if meta := mapField(root, "metadata"); meta != nil {

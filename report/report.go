@@ -55,6 +55,9 @@ type Object struct {
 }
 
 func (o Object) String() string {
+	if o.Kind == "" && o.Name == "" {
+		return fmt.Sprintf("document %d (line %d)", o.Doc, o.Line)
+	}
 	s := o.Kind + " "
 	if o.Namespace != "" {
 		s += o.Namespace + "/"

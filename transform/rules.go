@@ -42,6 +42,7 @@ var rules = map[string]ruleInfo{
 	"serviceAccountToken.externalServiceAccount":    {"ServiceAccount from outside the release", "Its bindings are unknown, so its token mount is left alone; set automountServiceAccountToken yourself.", report.Info},
 	"secrets.literalData":                           {"Secret with literal data in the manifest", "Anyone who can read the rendered release reads the secret; use an external secret store or sealed secrets. Values are never printed.", report.Warning},
 	"secrets.literalEnv":                            {"Credential in a literal environment variable", "Use valueFrom.secretKeyRef instead of a literal value. Values are never printed.", report.Warning},
+	"input.notAnObject":                             {"Document without kind or apiVersion", "Every Kubernetes object needs both; check the chart template that renders it.", report.Warning},
 	"exemption.applied":                             {"Exemption applied", "A chartsec.io/skip annotation or a config exclude rule switched controls off here.", report.Info},
 	"exemption.unknownControl":                      {"Skip annotation names no control", "Fix the control name; as written it exempts nothing.", report.Warning},
 	"podSecurityStandards.restricted":               {"Fails Pod Security Standards restricted", "The reason is the upstream pod-security-admission check's; fix it in the chart or let chartsec-harden transform it.", report.Error},
