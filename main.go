@@ -64,7 +64,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.verify, "verify", "", "after hardening, verify every pod against Pod Security Standards LEVEL (restricted, baseline); exit 1 (no stdout) on a failure")
 	fs.Lookup("verify").NoOptDefVal = "restricted"
 	fs.StringVar(&o.reportFormat, "report", "", "report format: text, json or sarif (default: a one-line-per-workload summary)")
-	fs.StringVar(&o.failOn, "fail-on", "error", "with --check: the severity that fails (info, warning, error)")
+	fs.StringVar(&o.failOn, "fail-on", "error", "with --check or --verify: the severity that fails (info, warning, error)")
 	fs.StringVar(&o.configFile, "config", os.Getenv("CHARTSEC_CONFIG"), "configuration file (YAML); env CHARTSEC_CONFIG")
 	fs.StringSliceVar(&o.disable, "disable", nil, "controls to switch off, comma-separated (see README)")
 	fs.Int64Var(&o.runAsUser, "run-as-user", 0, "UID for pods that set none or run as root (default from config, 1000)")
@@ -174,7 +174,7 @@ func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Read
 		failed := false
 		for _, f := range verified.Findings() {
 			rep.Add(f)
-			failed = failed || f.Severity == report.Error
+			failed = failed || f.Severity >= failOn
 		}
 		if failed {
 			return nil, exitFindings, nil

@@ -26,7 +26,7 @@ func TestReports(t *testing.T) {
 		{"check", []string{"--check"}, exitFindings},
 		{"check-fail-on-never", []string{"--check", "--fail-on", "error", "--disable", "podSecurity,containerSecurity,capabilities"}, exitFindings},
 		{"verify", []string{"--verify"}, exitOK},
-		{"verify-fails", []string{"--verify", "--config", "testdata/reports/allow-sys-admin.yaml"}, exitFindings},
+		{"verify-fails", []string{"--verify", "--config", "testdata/reports/allow-chown.yaml"}, exitFindings},
 	}
 	for _, c := range cases {
 		for _, format := range []string{"text", "json", "sarif"} {

@@ -1,6 +1,8 @@
 package harden
 
 import (
+	"strings"
+
 	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/pss"
 	"github.com/chartsec/chartsec-harden/report"
@@ -31,8 +33,8 @@ func Check(in []byte, cfg transform.Config, rep *report.Report) error {
 
 // Verify evaluates every pod template of a (hardened) stream at level
 // with the upstream admission checks. A workload that is neither exempt
-// nor host-level and fails is an error; the others are listed as not
-// verified, so that no exemption passes silently.
+// nor host-level and fails is an error; the others are warnings, "not
+// verified", so that none passes silently (--fail-on warning fails them).
 func Verify(out []byte, cfg transform.Config, level string, rep *report.Report) error {
 	return evaluate(out, cfg, rep, true, level)
 }
@@ -72,10 +74,10 @@ func evaluate(data []byte, cfg transform.Config, rep *report.Report, verify bool
 		if verify {
 			switch {
 			case len(host) > 0:
-				w.Found("podSecurityStandards", "hostLevel", report.Info, "", "not verified at "+level+": host-level pod")
+				w.Found("podSecurityStandards", "hostLevel", report.Warning, "", "not verified at "+level+": host-level pod ("+strings.Join(host, ", ")+"); a namespace enforcing "+level+" would refuse it")
 				continue
 			case w.Exempt():
-				w.Found("podSecurityStandards", "exempt", report.Info, "", "not verified at "+level+": exempt from controls the standard checks")
+				w.Found("podSecurityStandards", "exempt", report.Warning, "", "not verified at "+level+": exempt from controls the standard checks")
 				continue
 			}
 		}

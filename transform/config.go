@@ -50,7 +50,8 @@ func DefaultConfig() Config {
 			Paths: []string{"/tmp"},
 			Rules: []WritableDirRule{{Image: "*nginx*", Paths: []string{"/var/cache/nginx", "/run"}}},
 		},
-		Images: Images{PullPolicy: PullAlways},
+		Images:              Images{PullPolicy: PullAlways},
+		ServiceAccountToken: ServiceAccountToken{NeedsAPIAnnotations: []string{"vault.hashicorp.com/agent-inject"}},
 		Resources: Resources{
 			Requests: ResourceValues{CPU: "250m", Memory: "256Mi"},
 			Limits:   ResourceValues{CPU: "500m", Memory: "512Mi"},

@@ -164,7 +164,7 @@ spec:
       runAsNonRoot: true
       readOnlyRootFilesystem: true
       capabilities:
-        add: ["NET_ADMIN", "NET_BIND_SERVICE", "SYS_TIME"]
+        add: ["CHOWN", "NET_BIND_SERVICE", "SETUID"]
         drop: ["NET_RAW"]
 `,
 			expected: `
@@ -206,7 +206,7 @@ spec:
       readOnlyRootFilesystem: true
       capabilities:
         add:
-        - SYS_ADMIN
+        - FOWNER
         drop:
         - ALL
 `,
@@ -464,7 +464,7 @@ spec:
     image: example/vpn:1
     securityContext:
       capabilities:
-        add: [NET_ADMIN]
+        add: [KILL]
   - name: legacy
     image: example/legacy:1
 `,
@@ -491,7 +491,7 @@ spec:
     image: example/vpn:1
     securityContext:
       capabilities:
-        add: [NET_ADMIN]
+        add: [KILL]
       allowPrivilegeEscalation: false
       runAsNonRoot: true
       readOnlyRootFilesystem: true
@@ -597,7 +597,7 @@ spec:
             type: Localhost
             localhostProfile: helper.json
           capabilities:
-            add: [SYS_PTRACE]
+            add: [SETGID]
 `,
 			expected: `
 apiVersion: apps/v1
@@ -635,7 +635,7 @@ spec:
             type: Localhost
             localhostProfile: helper.json
           capabilities:
-            add: [SYS_PTRACE]
+            add: [SETGID]
             drop:
             - ALL
 `,

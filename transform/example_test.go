@@ -110,7 +110,7 @@ spec:
     - containerPort: 80
     securityContext:
       capabilities:
-        add: [NET_ADMIN]
+        add: [KILL]
 `)
 	// Output:
 	// # before
@@ -126,7 +126,7 @@ spec:
 	//     - containerPort: 80
 	//     securityContext:
 	//       capabilities:
-	//         add: [NET_ADMIN]
+	//         add: [KILL]
 	// # after
 	// apiVersion: v1
 	// kind: Pod
@@ -151,7 +151,7 @@ spec:
 	// # info: runAsNonRoot set to true
 	// # info: readOnlyRootFilesystem set to true
 	// # info: capabilities.drop gets ALL
-	// # warning: capabilities.add dropped NET_ADMIN (not in allowedCapabilities): check the container works without
+	// # warning: capabilities.add dropped KILL (not in allowedCapabilities): check the container works without
 	// # info: capabilities.add gets NET_BIND_SERVICE (it listens below port 1024)
 }
 

@@ -70,11 +70,14 @@ func (f PodSecurity) harden(w *Workload) {
 		w.Changed(ControlPodSecurity, "runAsNonRoot", "", "runAsNonRoot set to true")
 	}
 	uid := f.RunAsUser
-	switch v := lookupScalar(sc, "runAsUser"); v {
-	case "":
+	ownIDs := everyContainerSetsIDs(w)
+	switch v := lookupScalar(sc, "runAsUser"); {
+	case v == "" && ownIDs:
+		// every container runs as its own non-root user: a pod-level UID would change nothing
+	case v == "":
 		setScalar(sc, "runAsUser", intNode(f.RunAsUser))
 		w.Changed(ControlPodSecurity, "runAsUser", "", fmt.Sprintf("runAsUser set to %d", f.RunAsUser))
-	case "0":
+	case v == "0":
 		setScalar(sc, "runAsUser", intNode(f.RunAsUser))
 		w.ChangedRisky(ControlPodSecurity, "runAsUser", "", fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the app runs without root", f.RunAsUser))
 	default:
@@ -82,7 +85,7 @@ func (f PodSecurity) harden(w *Workload) {
 			uid = n
 		}
 	}
-	if lookupScalar(sc, "runAsGroup") == "" {
+	if lookupScalar(sc, "runAsGroup") == "" && !ownIDs {
 		setScalar(sc, "runAsGroup", intNode(f.RunAsGroup))
 		w.Changed(ControlPodSecurity, "runAsGroup", "", fmt.Sprintf("runAsGroup set to %d", f.RunAsGroup))
 	}
@@ -110,6 +113,19 @@ func (f PodSecurity) harden(w *Workload) {
 			w.Changed(ControlPodSecurity, "seccompProfile", c.Name, msg)
 		}
 	}
+}
+
+// everyContainerSetsIDs reports whether each container sets its own
+// non-zero runAsUser and a runAsGroup, as Bitnami charts do.
+func everyContainerSetsIDs(w *Workload) bool {
+	cs := w.Containers()
+	for _, c := range cs {
+		uid := lookupScalar(c.Node, "securityContext", "runAsUser")
+		if uid == "" || uid == "0" || lookupScalar(c.Node, "securityContext", "runAsGroup") == "" {
+			return false
+		}
+	}
+	return len(cs) > 0
 }
 
 // perContainer hardens the identity and seccomp profile of each container

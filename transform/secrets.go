@@ -2,6 +2,7 @@ package transform
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -46,7 +47,7 @@ func (f Secrets) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			for _, e := range lookupSeq(c.Node, "env") {
 				env := yaml.NewRNode(e)
 				name := lookupScalar(env, "name")
-				if credentialName.MatchString(name) && lookupScalar(env, "value") != "" {
+				if credentialName.MatchString(name) && literalCredential(name, lookupScalar(env, "value")) {
 					w.Found(ControlSecrets, "literalEnv", report.Warning, c.Name,
 						"environment variable "+name+" has a literal value that looks like a credential (value not shown); use valueFrom.secretKeyRef")
 				}
@@ -61,4 +62,17 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return itoa(n) + " " + word + "s"
+}
+
+// literalCredential tells a credential written into the manifest from the
+// settings that merely sit next to one: paths to a mounted secret
+// (DB_PASSWORD_FILE=/run/secrets/db), switches (ALLOW_EMPTY_PASSWORD=no).
+func literalCredential(name, value string) bool {
+	switch strings.ToLower(value) {
+	case "", "true", "false", "yes", "no", "on", "off", "0", "1":
+		return false
+	}
+	upper := strings.ToUpper(name)
+	return !strings.HasSuffix(upper, "_FILE") && !strings.HasSuffix(upper, "_PATH") && !strings.HasSuffix(upper, "_DIR") &&
+		!strings.HasPrefix(value, "/") && !strings.HasPrefix(value, "$(")
 }

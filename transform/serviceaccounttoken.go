@@ -18,6 +18,10 @@ import (
 type ServiceAccountToken struct {
 	// NeedsAPI lists ServiceAccount names (globs) that keep their token.
 	NeedsAPI []string `yaml:"needsAPI" json:"needsAPI"`
+	// NeedsAPIAnnotations keep the token of pods whose template carries
+	// one of these annotations set to "true": injected sidecars that log
+	// in with it (the Vault agent).
+	NeedsAPIAnnotations []string `yaml:"needsAPIAnnotations" json:"needsAPIAnnotations"`
 
 	Scope *Scope `yaml:"-" json:"-"`
 }
@@ -86,6 +90,11 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 		if sa == "" {
 			sa = "default"
 		}
+		if a := f.injectorAnnotation(w); a != "" {
+			w.Found(ControlServiceAccountToken, "needsAPI", report.Info, "",
+				"keeps its token: "+a+" injects a sidecar that logs in with it")
+			continue
+		}
 		if needsAPI(w.Object.Namespace, sa) {
 			w.Found(ControlServiceAccountToken, "needsAPI", report.Info, "",
 				"keeps its token: ServiceAccount "+sa+" is bound to a role in the release (or listed in needsAPI)")
@@ -104,4 +113,14 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 		w.Changed(ControlServiceAccountToken, "automount", "", "automountServiceAccountToken set to false (ServiceAccount "+sa+" has no binding in the release)")
 	}
 	return nodes, nil
+}
+
+func (f ServiceAccountToken) injectorAnnotation(w *Workload) string {
+	ann := annotations(w.Template)
+	for _, a := range f.NeedsAPIAnnotations {
+		if strings.EqualFold(ann[a], "true") {
+			return a
+		}
+	}
+	return ""
 }

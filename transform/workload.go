@@ -449,8 +449,10 @@ func (w *Workload) ContainersFor(control string) []Container {
 }
 
 // HostLevel lists the pod's host-level features: host namespaces,
-// hostPath volumes, host ports and privileged containers. Such pods are
-// node agents; hardening their identity or filesystem would break them.
+// hostPath volumes, host ports, privileged containers, and capabilities
+// beyond the Pod Security baseline set (NET_ADMIN for a mesh's iptables
+// init container, SYS_ADMIN for a CSI driver). Such pods are node or
+// network agents; hardening their identity or filesystem would break them.
 func (w *Workload) HostLevel() []string {
 	var out []string
 	for _, f := range []string{"hostNetwork", "hostPID", "hostIPC"} {
@@ -469,6 +471,11 @@ func (w *Workload) HostLevel() []string {
 		if lookupScalar(c.Node, "securityContext", "privileged") == "true" {
 			out = append(out, "privileged container "+c.Name)
 		}
+		for _, a := range lookupSeq(c.Node, "securityContext", "capabilities", "add") {
+			if name := normalizeCap(a.Value); !baselineCapabilities[name] {
+				out = append(out, "capability "+name+" added to container "+c.Name)
+			}
+		}
 		if ports := c.Node.Field("ports"); ports != nil {
 			for _, p := range ports.Value.YNode().Content {
 				if hp := lookupScalar(yaml.NewRNode(p), "hostPort"); hp != "" && hp != "0" {
@@ -478,6 +485,14 @@ func (w *Workload) HostLevel() []string {
 		}
 	}
 	return out
+}
+
+// baselineCapabilities may be added under Pod Security Standards baseline;
+// a container that adds any other does node- or network-level work.
+var baselineCapabilities = map[string]bool{
+	"AUDIT_WRITE": true, "CHOWN": true, "DAC_OVERRIDE": true, "FOWNER": true, "FSETID": true, "KILL": true,
+	"MKNOD": true, "NET_BIND_SERVICE": true, "SETFCAP": true, "SETGID": true, "SETPCAP": true, "SETUID": true,
+	"SYS_CHROOT": true,
 }
 
 // Windows reports whether the pod runs on Windows, where the Linux
