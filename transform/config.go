@@ -45,10 +45,14 @@ func DefaultConfig() Config {
 		PodSecurity: PodSecurity{RunAsUser: 1000, RunAsGroup: 1000, FSGroup: 1000, FSGroupChangePolicy: "OnRootMismatch"},
 		ContainerSecurity: ContainerSecurity{
 			AllowedCapabilities: []string{"NET_BIND_SERVICE"},
+			WritableRootImages:  []string{"*elasticsearch*", "*opensearch*"},
 		},
 		WritableDirs: WritableDirs{
 			Paths: []string{"/tmp"},
-			Rules: []WritableDirRule{{Image: "*nginx*", Paths: []string{"/var/cache/nginx", "/run"}}},
+			Rules: []WritableDirRule{
+				{Image: "*nginx*", Paths: []string{"/var/cache/nginx", "/run"}},
+				{Image: "*kibana*", Paths: []string{"/usr/share/kibana/data", "/usr/share/kibana/logs"}},
+			},
 		},
 		Images:              Images{PullPolicy: PullAlways},
 		ServiceAccountToken: ServiceAccountToken{NeedsAPIAnnotations: []string{"vault.hashicorp.com/agent-inject"}},

@@ -80,7 +80,7 @@ serviceAccountToken:
 	if cfg.PodSecurity.RunAsGroup != 1000 || cfg.PodSecurity.FSGroupChangePolicy != "OnRootMismatch" {
 		t.Errorf("podSecurity keys the file left out lost their defaults: %+v", cfg.PodSecurity)
 	}
-	if len(cfg.WritableDirs.Rules) != 1 || cfg.WritableDirs.Rules[0].Image != "*nginx*" {
+	if !reflect.DeepEqual(cfg.WritableDirs.Rules, DefaultConfig().WritableDirs.Rules) || cfg.WritableDirs.Rules[0].Image != "*nginx*" {
 		t.Errorf("writableDirs.rules lost its default: %+v", cfg.WritableDirs.Rules)
 	}
 	if cfg.Resources.Limits.CPU != "500m" || cfg.Images.PullPolicy != PullAlways {
@@ -163,7 +163,7 @@ func TestValidate(t *testing.T) {
 		{"writable root", func(c *Config) { c.WritableDirs.Paths = []string{"/tmp", "/./"} },
 			`writableDirs.paths: "/./" is not an absolute directory below /`},
 		{"relative rule path", func(c *Config) {
-			c.WritableDirs.Rules = append(c.WritableDirs.Rules, WritableDirRule{Image: "*redis*", Paths: []string{"data"}})
+			c.WritableDirs.Rules = []WritableDirRule{{Image: "*nginx*", Paths: []string{"/run"}}, {Image: "*redis*", Paths: []string{"data"}}}
 		}, `writableDirs.rules[1].paths: "data" is not an absolute directory below /`},
 		{"size limit", func(c *Config) { c.WritableDirs.SizeLimit = "big" },
 			`writableDirs.sizeLimit: "big" is not a quantity`},

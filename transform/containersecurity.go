@@ -23,6 +23,10 @@ type ContainerSecurity struct {
 	// readOnlyRootFilesystem: false; the app then has only writableDirs
 	// (and its volumes) to write to.
 	ForceReadOnlyRootFilesystem bool `yaml:"forceReadOnlyRootFilesystem" json:"forceReadOnlyRootFilesystem"`
+	// WritableRootImages are images (globs) known to write outside any
+	// volume at start-up (Elasticsearch's keystore and logs): their root
+	// filesystem stays writable, and that is reported.
+	WritableRootImages []string `yaml:"writableRootImages" json:"writableRootImages"`
 
 	Scope *Scope `yaml:"-" json:"-"`
 }
@@ -112,6 +116,11 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 				"the chart sets readOnlyRootFilesystem: false; kept, since the app writes to its root filesystem "+
 					"(make those paths writableDirs, then set containerSecurity.forceReadOnlyRootFilesystem, or exempt it)")
 		default:
+			if image := lookupScalar(c.Node, "image"); matchesAny(f.WritableRootImages, image) {
+				w.Found(ControlReadOnlyRootFilesystem, "writableRootImage", report.Warning, c.Name,
+					"image "+image+" writes outside its volumes at start-up: root filesystem left writable (containerSecurity.writableRootImages)")
+				break
+			}
 			setScalar(sc, "readOnlyRootFilesystem", boolNode(true))
 			w.Changed(ControlReadOnlyRootFilesystem, "readOnlyRootFilesystem", c.Name, "readOnlyRootFilesystem set to true")
 		}
@@ -167,7 +176,42 @@ func (f ContainerSecurity) capabilities(w *Workload, c Container, sc *yaml.RNode
 			appendScalar(add, "NET_BIND_SERVICE")
 			w.Changed(ControlCapabilities, "netBindService", c.Name, "capabilities.add gets NET_BIND_SERVICE (it listens below port 1024)")
 		}
+		unprivilegedPorts(w, c)
 	}
+}
+
+// unprivilegedPorts lets a non-root process bind the container's low
+// ports: an added capability never reaches the effective set of a
+// non-root process (no ambient capabilities, and no_new_privs blocks file
+// capabilities; kubernetes#56374). The pod's own network namespace takes
+// the safe sysctl net.ipv4.ip_unprivileged_port_start instead, set to the
+// lowest port declared; a value the chart set stays.
+func unprivilegedPorts(w *Workload, c Container) {
+	const name = "net.ipv4.ip_unprivileged_port_start"
+	low := 1024
+	for _, p := range lookupSeq(c.Node, "ports") {
+		if n := atoiOr(lookupScalar(yaml.NewRNode(p), "containerPort"), 1024); n > 0 && n < low {
+			low = n
+		}
+	}
+	sc := ensureMap(w.Spec, "securityContext")
+	sysctls := ensureSeq(sc, "sysctls")
+	for _, s := range sysctls.Content {
+		rn := yaml.NewRNode(s)
+		if lookupScalar(rn, "name") != name {
+			continue
+		}
+		if v := atoiOr(lookupScalar(rn, "value"), 1024); v > low {
+			setScalar(rn, "value", strNode(itoa(low)))
+			w.Changed(ControlCapabilities, "unprivilegedPorts", c.Name, name+" lowered to "+itoa(low)+" (it listens on that port as a non-root user)")
+		}
+		return
+	}
+	m := yaml.NewMapRNode(nil)
+	setScalar(m, "name", strNode(name))
+	setScalar(m, "value", strNode(itoa(low)))
+	sysctls.Content = append(sysctls.Content, m.YNode())
+	w.Changed(ControlCapabilities, "unprivilegedPorts", c.Name, name+" set to "+itoa(low)+" (a non-root user cannot use NET_BIND_SERVICE to listen on port "+itoa(low)+")")
 }
 
 func normalizeCap(c string) string {
@@ -179,6 +223,15 @@ func lowPort(c *yaml.RNode) bool {
 	for _, p := range lookupSeq(c, "ports") {
 		n := atoiOr(lookupScalar(yaml.NewRNode(p), "containerPort"), 1024)
 		if n > 0 && n < 1024 {
+			return true
+		}
+	}
+	return false
+}
+
+func matchesAny(globs []string, s string) bool {
+	for _, g := range globs {
+		if g != "" && globMatch(g, s) {
 			return true
 		}
 	}

@@ -286,10 +286,15 @@ spec:
       capabilities:
         drop:
         - ALL
+  securityContext:
+    sysctls:
+    - name: net.ipv4.ip_unprivileged_port_start
+      value: "80"
 `,
 			findings: []string{
 				"info changed capabilities/dropAll http",
 				"info changed capabilities/netBindService http",
+				"info changed capabilities/unprivilegedPorts http",
 				"info changed capabilities/dropAll metrics",
 			},
 		},
@@ -377,8 +382,12 @@ spec:
       capabilities:
         add: [NET_BIND_SERVICE]
         drop: [ALL]
+  securityContext:
+    sysctls:
+    - name: net.ipv4.ip_unprivileged_port_start
+      value: "80"
 `,
-			findings: []string{"info changed capabilities/capabilityName http"},
+			findings: []string{"info changed capabilities/capabilityName http", "info changed capabilities/unprivilegedPorts http"},
 		},
 		{
 			name: "init containers are hardened; ephemeral containers get no readOnlyRootFilesystem",

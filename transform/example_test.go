@@ -147,12 +147,17 @@ spec:
 	//       allowPrivilegeEscalation: false
 	//       runAsNonRoot: true
 	//       readOnlyRootFilesystem: true
+	//   securityContext:
+	//     sysctls:
+	//     - name: net.ipv4.ip_unprivileged_port_start
+	//       value: "80"
 	// # info: allowPrivilegeEscalation set to false
 	// # info: runAsNonRoot set to true
 	// # info: readOnlyRootFilesystem set to true
 	// # info: capabilities.drop gets ALL
 	// # warning: capabilities.add dropped KILL (not in allowedCapabilities): check the container works without
 	// # info: capabilities.add gets NET_BIND_SERVICE (it listens below port 1024)
+	// # info: net.ipv4.ip_unprivileged_port_start set to 80 (a non-root user cannot use NET_BIND_SERVICE to listen on port 80)
 }
 
 func ExampleWritableDirs() {
