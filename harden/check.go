@@ -62,11 +62,9 @@ func evaluate(data []byte, cfg transform.Config, rep *report.Report, verify bool
 		}
 		evals[l] = e
 	}
-	for _, d := range docs {
-		if d.Node == nil {
-			continue
-		}
-		w := scope.Workload(d.Node)
+	nodes, _ := objectNodes(docs)
+	for _, n := range nodes {
+		w := scope.Workload(n)
 		if w == nil {
 			continue
 		}

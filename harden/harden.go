@@ -38,44 +38,28 @@ func render(in []byte, scope *transform.Scope, filters []kio.Filter) (_ Output, 
 	if err := manifest.Parse(docs, keep(scope)); err != nil {
 		return nil, err
 	}
-	var nodes []*yaml.RNode
-	original := map[*yaml.Node]*manifest.Doc{}
-	before := map[*yaml.Node]*yaml.Node{}
 	scope.Objects = objects(docs)
+	nodes, owner := objectNodes(docs)
+	before := map[*yaml.Node]*yaml.Node{}
 	for _, d := range docs {
-		if d.Node == nil {
-			continue
-		}
-		root := d.Node.YNode()
-		nodes = append(nodes, d.Node)
-		original[root] = d
-		before[root] = d.Node.Copy().YNode()
-	}
-	for _, d := range docs {
-		if d.Object && (d.Kind == "" || d.APIVersion == "") {
-			scope.Report.Add(report.Finding{Object: report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name, Source: d.Source, Line: d.Line},
-				Control: "input", Rule: "notAnObject", Severity: report.Warning,
-				Message: "document has no kind or apiVersion: passed through, but the API server will refuse it"})
+		if d.Node != nil {
+			before[d.Node.YNode()] = d.Node.Copy().YNode()
 		}
 	}
+	reportInput(scope, docs)
 	reportExemptions(scope, nodes)
+	want := len(nodes)
 	if nodes, err = applyFilters(filters, nodes); err != nil {
 		return nil, err
 	}
 
-	changed := map[int][]byte{}
 	added := map[int][][]byte{}
 	after := -1 // the original document the next added one follows
 	seen := 0
 	for _, n := range nodes {
-		if d, ok := original[n.YNode()]; ok {
+		if d, ok := owner[n.YNode()]; ok {
 			seen++
 			after = d.Index
-			if !manifest.Equal(before[n.YNode()], n.YNode()) {
-				if changed[d.Index], err = manifest.Encode(n, d.SeqIndent); err != nil {
-					return nil, fmt.Errorf("%s: encoding: %w", d.Label(), err)
-				}
-			}
 			continue
 		}
 		var follows *manifest.Doc
@@ -89,8 +73,16 @@ func render(in []byte, scope *transform.Scope, filters []kio.Filter) (_ Output, 
 		}
 		added[after] = append(added[after], b)
 	}
-	if seen != len(original) {
-		return nil, fmt.Errorf("internal error: the filters dropped %d of %d documents", len(original)-seen, len(original))
+	if seen != want {
+		return nil, fmt.Errorf("internal error: the filters dropped %d of %d documents", want-seen, want)
+	}
+	changed := map[int][]byte{}
+	for _, d := range docs {
+		if d.Node != nil && !manifest.Equal(before[d.Node.YNode()], d.Node.YNode()) {
+			if changed[d.Index], err = manifest.Encode(d.Node, d.SeqIndent); err != nil {
+				return nil, fmt.Errorf("%s: encoding: %w", d.Label(), err)
+			}
+		}
 	}
 
 	var out Output
@@ -146,6 +138,17 @@ func (o Output) Bytes() []byte {
 	return bytes.Join(o, nil)
 }
 
+// reportInput warns of documents the API server will refuse.
+func reportInput(scope *transform.Scope, docs []*manifest.Doc) {
+	for _, d := range docs {
+		if d.Object && (d.Kind == "" || d.APIVersion == "") {
+			scope.Report.Add(report.Finding{Object: report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name, Source: d.Source, Line: d.Line},
+				Control: "input", Rule: "notAnObject", Severity: report.Warning,
+				Message: "document has no kind or apiVersion: passed through, but the API server will refuse it"})
+		}
+	}
+}
+
 // reportExemptions lists every exemption that applies, so that they stay
 // visible in review, and warns of skip annotations naming no control.
 func reportExemptions(scope *transform.Scope, nodes []*yaml.RNode) {
@@ -169,6 +172,9 @@ func reportExemptions(scope *transform.Scope, nodes []*yaml.RNode) {
 // port): many others mention webhooks in their descriptions.
 func keep(scope *transform.Scope) manifest.Keep {
 	return func(d *manifest.Doc) bool {
+		if isList(d) {
+			return true
+		}
 		if d.Kind == "CustomResourceDefinition" && !bytes.Contains(d.Raw, []byte("strategy: Webhook")) && !bytes.Contains(d.Raw, []byte(`strategy: "Webhook"`)) {
 			return false
 		}
@@ -176,16 +182,72 @@ func keep(scope *transform.Scope) manifest.Keep {
 	}
 }
 
-// objects locates the parsed documents for findings.
-func objects(docs []*manifest.Doc) map[*yaml.Node]report.Object {
-	m := map[*yaml.Node]report.Object{}
+// objectNodes returns the objects the filters see, in stream order, and
+// the document each belongs to: a document, or each item of a v1 List
+// (Helm and kubectl create every item, so each is hardened like a
+// document of its own).
+func objectNodes(docs []*manifest.Doc) ([]*yaml.RNode, map[*yaml.Node]*manifest.Doc) {
+	var nodes []*yaml.RNode
+	owner := map[*yaml.Node]*manifest.Doc{}
 	for _, d := range docs {
-		if d.Node != nil {
-			m[d.Node.YNode()] = report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name,
-				Namespace: d.Namespace, Source: d.Source, Line: d.Line}
+		if d.Node == nil {
+			continue
+		}
+		if !isList(d) {
+			nodes = append(nodes, d.Node)
+			owner[d.Node.YNode()] = d
+			continue
+		}
+		for _, it := range listItems(d.Node) {
+			nodes = append(nodes, it)
+			owner[it.YNode()] = d
 		}
 	}
+	return nodes, owner
+}
+
+func isList(d *manifest.Doc) bool {
+	return d.Kind == "List" && d.APIVersion == "v1"
+}
+
+func listItems(list *yaml.RNode) []*yaml.RNode {
+	f := list.Field("items")
+	if f == nil || f.Value.YNode().Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []*yaml.RNode
+	for _, it := range f.Value.YNode().Content {
+		if it.Kind == yaml.MappingNode {
+			out = append(out, yaml.NewRNode(it))
+		}
+	}
+	return out
+}
+
+// objects locates the parsed objects for findings; a List's items are
+// located at their List.
+func objects(docs []*manifest.Doc) map[*yaml.Node]report.Object {
+	m := map[*yaml.Node]report.Object{}
+	nodes, owner := objectNodes(docs)
+	for _, n := range nodes {
+		d := owner[n.YNode()]
+		o := report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace, Source: d.Source, Line: d.Line}
+		if isList(d) {
+			o.Kind = lookupString(n, "kind")
+			o.Name = lookupString(n, "metadata", "name")
+			o.Namespace = lookupString(n, "metadata", "namespace")
+		}
+		m[n.YNode()] = o
+	}
 	return m
+}
+
+func lookupString(n *yaml.RNode, path ...string) string {
+	v, err := n.Pipe(yaml.Lookup(path...))
+	if err != nil || v == nil || v.YNode().Kind != yaml.ScalarNode {
+		return ""
+	}
+	return v.YNode().Value
 }
 
 // applyFilters runs the filters in order. A filter that panics on a shape
