@@ -200,6 +200,9 @@ type companionView struct {
 	// apiServerCalls are the Service ports the API server connects to:
 	// admission webhooks, aggregated APIs and CRD conversion webhooks.
 	apiServerCalls []serviceRef
+	// webhookRegistrars are the ServiceAccounts allowed to write webhook
+	// configurations: their pods register webhooks at run time.
+	webhookRegistrars map[string]bool
 }
 
 type docName struct{ kind, namespace, name string }
@@ -235,7 +238,7 @@ func apiServerServices(n *yaml.RNode) []serviceRef {
 }
 
 func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
-	v := &companionView{byDoc: map[*yaml.Node]*podGroup{}}
+	v := &companionView{byDoc: map[*yaml.Node]*podGroup{}, webhookRegistrars: webhookRegistrars(nodes)}
 	seen := map[docName]bool{}
 	for _, n := range nodes {
 		if n.YNode().Kind != yaml.MappingNode {
@@ -439,6 +442,10 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 				exposed = append(exposed, pp)
 			}
 		}
+	}
+	if registersWebhooks(v.webhookRegistrars, g.w, g.namespace) {
+		// it registers its own webhooks at run time, on one of these ports
+		exposed = append(exposed, served...)
 	}
 	return sortPorts(served), sortPorts(exposed), unresolved
 }

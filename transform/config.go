@@ -222,7 +222,7 @@ func (s *Scope) Needs(apiVersion, kind string) bool {
 	}
 	switch kind {
 	case "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CustomResourceDefinition",
-		"Secret", "ServiceAccount", "RoleBinding", "ClusterRoleBinding", "Service", "HorizontalPodAutoscaler",
+		"Secret", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Service", "HorizontalPodAutoscaler",
 		"NetworkPolicy", "PodDisruptionBudget", "LimitRange":
 		return true
 	}
