@@ -107,12 +107,26 @@ func (f PodSecurity) harden(w *Workload) {
 		}
 		if lookupScalar(csc, "runAsUser") == "0" {
 			setScalar(csc, "runAsUser", intNode(uid))
-			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", uid))
+			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", uid)+chownHint(c))
 		}
 		if msg := setSeccomp(csc, true); msg != "" {
 			w.Changed(ControlPodSecurity, "seccompProfile", c.Name, msg)
 		}
 	}
+}
+
+// chownHint explains what to do about a root container that changes file
+// ownership (a chart's "volume permissions" init container): without root
+// it fails, and fsGroup already gives the volumes to the pod's group.
+func chownHint(c Container) string {
+	for _, field := range []string{"command", "args"} {
+		for _, a := range lookupSeq(c.Node, field) {
+			if strings.Contains(a.Value, "chown") || strings.Contains(a.Value, "chmod") {
+				return "; it runs chown/chmod, which fails without root: fsGroup already makes the volumes writable, so switch this init container off in the chart's values (often volumePermissions.enabled or initChownData.enabled)"
+			}
+		}
+	}
+	return ""
 }
 
 // everyContainerSetsIDs reports whether each container sets its own
@@ -141,7 +155,7 @@ func (f PodSecurity) perContainer(w *Workload) {
 		switch uid := lookupScalar(sc, "runAsUser"); {
 		case uid == "0":
 			setScalar(sc, "runAsUser", intNode(f.RunAsUser))
-			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", f.RunAsUser))
+			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", f.RunAsUser)+chownHint(c))
 		case uid == "" && (podUID == "" || podUID == "0"):
 			setScalar(sc, "runAsUser", intNode(f.RunAsUser))
 			w.Changed(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser set to %d", f.RunAsUser))
