@@ -188,6 +188,14 @@ t_h4_report_on_success() {
   has "$work/report-ok.txt" 'Deployment demo-testchart'
 }
 
+# helm install runs the same post-renderer: --dry-run=client needs no
+# cluster (Helm 3.22's install dry run does, so only Helm 4 is tried).
+t_h4_install_dry_run() {
+  h4 h4 install demo "$chart" --dry-run=client --post-renderer chartsec-harden \
+    --post-renderer-args=--config="$work/good.yaml" >"$work/h4-install.txt"
+  has "$work/h4-install.txt" 'runAsUser: 10001' 'readOnlyRootFilesystem: true' 'kind: NetworkPolicy'
+}
+
 # --check gates a release: a chart that fails Pod Security Standards
 # restricted fails the helm command, and the report says why; --verify
 # passes the hardened output.
@@ -413,6 +421,7 @@ check "helm 4: template --post-renderer hardens, hooks too" t_h4_template
 check "helm 4: template -s templates/deployment.yaml" t_h4_show_only
 check "helm 4: bad config fails, --report-file has the reason" t_h4_bad_config_report_flag
 check "helm 4: --check fails a root chart, --verify passes it hardened" t_h4_check_gate
+check "helm 4: install --dry-run=client hardens" t_h4_install_dry_run
 check "helm 4: bad config fails, CHARTSEC_REPORT_FILE has the reason" t_h4_bad_config_report_env
 check "helm 4: report file holds the summary on success" t_h4_report_on_success
 check "helm 4: plugin install <git> --verify=false, then update" t_h4_install_git_update
