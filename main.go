@@ -85,7 +85,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "chartsec-harden: %v (see --help)\n", err)
+		msg := fmt.Sprintf("chartsec-harden: %v (see --help)\n", err)
+		fmt.Fprint(stderr, msg)
+		if path := reportFileArg(args); path != "" {
+			// Helm 4 hides stderr: a mistyped --post-renderer-args must still be seen.
+			_ = os.WriteFile(path, []byte(msg), 0o644)
+		}
 		return exitError
 	}
 	if o.printVersion {
@@ -224,6 +229,20 @@ func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) 
 	}
 	_, err = stderr.Write(buf.Bytes())
 	return err
+}
+
+// reportFileArg finds the report file when the flags themselves did not
+// parse: --report-file PATH, --report-file=PATH, or CHARTSEC_REPORT_FILE.
+func reportFileArg(args []string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--report-file="); ok {
+			return v
+		}
+		if a == "--report-file" && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return os.Getenv("CHARTSEC_REPORT_FILE")
 }
 
 // readAll reads stdin; a regular file (helm template > f; tool < f) is read

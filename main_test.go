@@ -160,6 +160,11 @@ func TestReportFile(t *testing.T) {
 	if code != exitOK || err != nil || !strings.Contains(string(b), "hardened Deployment web") {
 		t.Errorf("exit %d, report %q, %v", code, b, err)
 	}
+	code, _, _ = runCLI(t, deployment, "--confg=x.yaml", "--report-file="+path)
+	b, err = os.ReadFile(path)
+	if code != exitError || err != nil || !strings.Contains(string(b), "unknown flag: --confg") {
+		t.Errorf("a mistyped flag: exit %d, report %q, %v", code, b, err)
+	}
 	t.Setenv("CHARTSEC_REPORT_FILE", path)
 	code, stdout, _ := runCLI(t, "---\n- a list\n")
 	b, err = os.ReadFile(path)
