@@ -6,7 +6,6 @@ package manifest
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -200,7 +199,7 @@ func Parse(docs []*Doc, keep Keep) error {
 	}
 	close(work)
 	wg.Wait()
-	return errors.Join(firstError(errs))
+	return firstError(errs)
 }
 
 func firstError(errs []error) error {

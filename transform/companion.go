@@ -202,7 +202,7 @@ type companionView struct {
 	apiServerCalls []serviceRef
 	// webhookRegistrars are the ServiceAccounts allowed to write webhook
 	// configurations: their pods register webhooks at run time.
-	webhookRegistrars map[string]bool
+	webhookRegistrars []saRef
 }
 
 type docName struct{ kind, namespace, name string }
@@ -443,7 +443,7 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 			}
 		}
 	}
-	if registersWebhooks(v.webhookRegistrars, g.w, g.namespace) {
+	if anyMatches(v.webhookRegistrars, g.namespace, g.w.ServiceAccount()) {
 		// it registers its own webhooks at run time, on one of these ports
 		exposed = append(exposed, served...)
 	}

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/report"
@@ -166,7 +167,7 @@ func (f ContainerSecurity) capabilities(w *Workload, c Container, sc *yaml.RNode
 				"capabilities.add dropped "+strings.Join(removed, ", ")+" (not in allowedCapabilities): check the container works without")
 		}
 	}
-	if allowed["NET_BIND_SERVICE"] && lowPort(c.Node) {
+	if low := lowestPort(c.Node); allowed["NET_BIND_SERVICE"] && low < 1024 {
 		add := ensureSeq(caps, "add")
 		has := false
 		for _, a := range add.Content {
@@ -176,7 +177,7 @@ func (f ContainerSecurity) capabilities(w *Workload, c Container, sc *yaml.RNode
 			appendScalar(add, "NET_BIND_SERVICE")
 			w.Changed(ControlCapabilities, "netBindService", c.Name, "capabilities.add gets NET_BIND_SERVICE (it listens below port 1024)")
 		}
-		unprivilegedPorts(w, c)
+		unprivilegedPorts(w, c.Name, low)
 	}
 }
 
@@ -185,15 +186,9 @@ func (f ContainerSecurity) capabilities(w *Workload, c Container, sc *yaml.RNode
 // non-root process (no ambient capabilities, and no_new_privs blocks file
 // capabilities; kubernetes#56374). The pod's own network namespace takes
 // the safe sysctl net.ipv4.ip_unprivileged_port_start instead, set to the
-// lowest port declared; a value the chart set stays.
-func unprivilegedPorts(w *Workload, c Container) {
+// lowest port declared; a value the chart set stays unless it is higher.
+func unprivilegedPorts(w *Workload, container string, low int) {
 	const name = "net.ipv4.ip_unprivileged_port_start"
-	low := 1024
-	for _, p := range lookupSeq(c.Node, "ports") {
-		if n := atoiOr(lookupScalar(yaml.NewRNode(p), "containerPort"), 1024); n > 0 && n < low {
-			low = n
-		}
-	}
 	sc := ensureMap(w.Spec, "securityContext")
 	sysctls := ensureSeq(sc, "sysctls")
 	for _, s := range sysctls.Content {
@@ -202,31 +197,32 @@ func unprivilegedPorts(w *Workload, c Container) {
 			continue
 		}
 		if v := atoiOr(lookupScalar(rn, "value"), 1024); v > low {
-			setScalar(rn, "value", strNode(itoa(low)))
-			w.Changed(ControlCapabilities, "unprivilegedPorts", c.Name, name+" lowered to "+itoa(low)+" (it listens on that port as a non-root user)")
+			setScalar(rn, "value", strNode(strconv.Itoa(low)))
+			w.Changed(ControlCapabilities, "unprivilegedPorts", container, name+" lowered to "+strconv.Itoa(low)+" (it listens on that port as a non-root user)")
 		}
 		return
 	}
 	m := yaml.NewMapRNode(nil)
 	setScalar(m, "name", strNode(name))
-	setScalar(m, "value", strNode(itoa(low)))
+	setScalar(m, "value", strNode(strconv.Itoa(low)))
 	sysctls.Content = append(sysctls.Content, m.YNode())
-	w.Changed(ControlCapabilities, "unprivilegedPorts", c.Name, name+" set to "+itoa(low)+" (a non-root user cannot use NET_BIND_SERVICE to listen on port "+itoa(low)+")")
+	w.Changed(ControlCapabilities, "unprivilegedPorts", container, name+" set to "+strconv.Itoa(low)+" (a non-root user cannot use NET_BIND_SERVICE to listen on port "+strconv.Itoa(low)+")")
 }
 
 func normalizeCap(c string) string {
 	return strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(c)), "CAP_")
 }
 
-// lowPort reports whether a container declares a containerPort below 1024.
-func lowPort(c *yaml.RNode) bool {
+// lowestPort is the lowest containerPort a container declares, or 1024
+// when none is below that.
+func lowestPort(c *yaml.RNode) int {
+	low := 1024
 	for _, p := range lookupSeq(c, "ports") {
-		n := atoiOr(lookupScalar(yaml.NewRNode(p), "containerPort"), 1024)
-		if n > 0 && n < 1024 {
-			return true
+		if n := atoiOr(lookupScalar(yaml.NewRNode(p), "containerPort"), 1024); n > 0 && n < low {
+			low = n
 		}
 	}
-	return false
+	return low
 }
 
 func matchesAny(globs []string, s string) bool {

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/report"
@@ -61,7 +62,7 @@ func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return itoa(n) + " " + word + "s"
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 // literalCredential tells a credential written into the manifest from the

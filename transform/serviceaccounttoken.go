@@ -28,8 +28,6 @@ type ServiceAccountToken struct {
 
 var _ kio.Filter = ServiceAccountToken{}
 
-type saRef struct{ namespace, name string }
-
 // Filter implements kio.Filter.
 func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if !f.Scope.Enabled(ControlServiceAccountToken) {
@@ -39,18 +37,8 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 	accounts := map[string]*yaml.RNode{}
 	for _, n := range nodes {
 		switch {
-		case (kindOf(n) == "RoleBinding" || kindOf(n) == "ClusterRoleBinding") && group(apiVersionOf(n)) == "rbac.authorization.k8s.io":
-			for _, s := range lookupSeq(n, "subjects") {
-				sub := yaml.NewRNode(s)
-				switch name := lookupScalar(sub, "name"); {
-				case lookupScalar(sub, "kind") == "ServiceAccount":
-					bound = append(bound, saRef{lookupScalar(sub, "namespace"), name})
-				case lookupScalar(sub, "kind") == "Group" && name == "system:serviceaccounts":
-					bound = append(bound, saRef{"", "*"})
-				case lookupScalar(sub, "kind") == "Group" && strings.HasPrefix(name, "system:serviceaccounts:"):
-					bound = append(bound, saRef{strings.TrimPrefix(name, "system:serviceaccounts:"), "*"})
-				}
-			}
+		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
+			bound = append(bound, boundAccounts(n)...)
 		case kindOf(n) == "ServiceAccount" && apiVersionOf(n) == "v1":
 			accounts[nameOf(n)] = n
 		}
@@ -61,12 +49,7 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 				return true
 			}
 		}
-		for _, b := range bound {
-			if (b.name == name || b.name == "*") && (b.namespace == "" || namespace == "" || b.namespace == namespace) {
-				return true
-			}
-		}
-		return false
+		return anyMatches(bound, namespace, name)
 	}
 	for _, n := range nodes {
 		if kindOf(n) != "ServiceAccount" || apiVersionOf(n) != "v1" || f.Scope.DocSkips(n, ControlServiceAccountToken) {
@@ -83,13 +66,7 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 		if lookupScalar(w.Spec, "automountServiceAccountToken") != "" {
 			continue
 		}
-		sa := lookupScalar(w.Spec, "serviceAccountName")
-		if sa == "" {
-			sa = lookupScalar(w.Spec, "serviceAccount")
-		}
-		if sa == "" {
-			sa = "default"
-		}
+		sa := w.ServiceAccount()
 		if a := f.injectorAnnotation(w); a != "" {
 			w.Found(ControlServiceAccountToken, "needsAPI", report.Info, "",
 				"keeps its token: "+a+" injects a sidecar that logs in with it")

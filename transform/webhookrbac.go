@@ -11,14 +11,14 @@ import (
 // configurations. Such an app registers its webhooks at run time (Kyverno,
 // Argo Events), so the chart ships none for the NetworkPolicy to see; the
 // API server, which is not a pod, must still reach its ports.
-func webhookRegistrars(nodes []*yaml.RNode) map[string]bool {
+func webhookRegistrars(nodes []*yaml.RNode) []saRef {
 	roles := map[string]bool{}      // kind/namespace/name of the roles that may
 	var writers []map[string]string // the labels of the ClusterRoles that may
 	for _, n := range nodes {
-		kind := kindOf(n)
-		if (kind != "ClusterRole" && kind != "Role") || group(apiVersionOf(n)) != "rbac.authorization.k8s.io" {
+		if !isRBAC(n, "ClusterRole", "Role") {
 			continue
 		}
+		kind := kindOf(n)
 		for _, r := range lookupSeq(n, "rules") {
 			if writesWebhookConfigs(yaml.NewRNode(r)) {
 				ns := ""
@@ -35,7 +35,7 @@ func webhookRegistrars(nodes []*yaml.RNode) map[string]bool {
 	// An aggregated ClusterRole holds the rules of the ClusterRoles its
 	// selectors match (Kyverno binds those).
 	for _, n := range nodes {
-		if kindOf(n) != "ClusterRole" || group(apiVersionOf(n)) != "rbac.authorization.k8s.io" {
+		if !isRBAC(n, "ClusterRole") {
 			continue
 		}
 		for _, sel := range lookupSeq(n, "aggregationRule", "clusterRoleSelectors") {
@@ -47,24 +47,17 @@ func webhookRegistrars(nodes []*yaml.RNode) map[string]bool {
 			}
 		}
 	}
-	out := map[string]bool{}
+	var out []saRef
 	for _, n := range nodes {
-		kind := kindOf(n)
-		if (kind != "ClusterRoleBinding" && kind != "RoleBinding") || group(apiVersionOf(n)) != "rbac.authorization.k8s.io" {
+		if !isRBAC(n, "ClusterRoleBinding", "RoleBinding") {
 			continue
 		}
 		refKind, ns := lookupScalar(n, "roleRef", "kind"), ""
 		if refKind == "Role" {
 			ns = namespaceOf(n)
 		}
-		if !roles[refKind+"/"+ns+"/"+lookupScalar(n, "roleRef", "name")] {
-			continue
-		}
-		for _, s := range lookupSeq(n, "subjects") {
-			sub := yaml.NewRNode(s)
-			if lookupScalar(sub, "kind") == "ServiceAccount" {
-				out[lookupScalar(sub, "namespace")+"/"+lookupScalar(sub, "name")] = true
-			}
+		if roles[refKind+"/"+ns+"/"+lookupScalar(n, "roleRef", "name")] {
+			out = append(out, boundAccounts(n)...)
 		}
 	}
 	return out
@@ -82,26 +75,4 @@ func writesWebhookConfigs(rule *yaml.RNode) bool {
 	return has("apiGroups", "admissionregistration.k8s.io") &&
 		has("resources", "validatingwebhookconfigurations", "mutatingwebhookconfigurations") &&
 		has("verbs", "create", "update", "patch")
-}
-
-// registersWebhooks reports whether the pods' ServiceAccount is one of
-// webhookRegistrars: a binding without a namespace matches any.
-func registersWebhooks(registrars map[string]bool, w *Workload, namespace string) bool {
-	sa := lookupScalar(w.Spec, "serviceAccountName")
-	if sa == "" {
-		sa = lookupScalar(w.Spec, "serviceAccount")
-	}
-	if sa == "" {
-		sa = "default"
-	}
-	return registrars[namespace+"/"+sa] || registrars["/"+sa] || (namespace == "" && anyNamespace(registrars, sa))
-}
-
-func anyNamespace(registrars map[string]bool, sa string) bool {
-	for k := range registrars {
-		if len(k) > len(sa) && k[len(k)-len(sa)-1:] == "/"+sa {
-			return true
-		}
-	}
-	return false
 }

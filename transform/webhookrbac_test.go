@@ -79,7 +79,7 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: local}
 subjects: [{kind: ServiceAccount, name: local-registrar, namespace: ops}]
 `)
 	got := webhookRegistrars(nodes)
-	want := map[string]bool{"ops/webhook": true, "ops/policy-engine": true, "ops/local-registrar": true}
+	want := []saRef{{"ops", "webhook"}, {"ops", "policy-engine"}, {"ops", "local-registrar"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("webhookRegistrars = %v, want %v", got, want)
 	}

@@ -117,8 +117,6 @@ func strNode(v string) *yaml.Node {
 	return yaml.NewStringRNode(v).YNode()
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 func atoiOr(s string, def int) int {
 	if v, err := strconv.Atoi(s); err == nil {
 		return v

@@ -1,0 +1,66 @@
+package transform
+
+import (
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// saRef names a ServiceAccount a binding grants a role to. An empty
+// namespace (the subject left it to Helm) matches any namespace; name "*"
+// stands for every account of the namespace (system:serviceaccounts groups).
+type saRef struct{ namespace, name string }
+
+func (r saRef) matches(namespace, name string) bool {
+	return (r.name == name || r.name == "*") && (r.namespace == "" || namespace == "" || r.namespace == namespace)
+}
+
+func anyMatches(refs []saRef, namespace, name string) bool {
+	for _, r := range refs {
+		if r.matches(namespace, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func isRBAC(n *yaml.RNode, kinds ...string) bool {
+	if group(apiVersionOf(n)) != "rbac.authorization.k8s.io" {
+		return false
+	}
+	for _, k := range kinds {
+		if kindOf(n) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// boundAccounts returns the ServiceAccounts a RoleBinding or
+// ClusterRoleBinding names, directly or through the
+// system:serviceaccounts[:<namespace>] groups.
+func boundAccounts(binding *yaml.RNode) []saRef {
+	var out []saRef
+	for _, s := range lookupSeq(binding, "subjects") {
+		sub := yaml.NewRNode(s)
+		switch kind, name := lookupScalar(sub, "kind"), lookupScalar(sub, "name"); {
+		case kind == "ServiceAccount":
+			out = append(out, saRef{lookupScalar(sub, "namespace"), name})
+		case kind == "Group" && name == "system:serviceaccounts":
+			out = append(out, saRef{"", "*"})
+		case kind == "Group" && strings.HasPrefix(name, "system:serviceaccounts:"):
+			out = append(out, saRef{strings.TrimPrefix(name, "system:serviceaccounts:"), "*"})
+		}
+	}
+	return out
+}
+
+// ServiceAccount is the name of the account the pods run as.
+func (w *Workload) ServiceAccount() string {
+	for _, f := range []string{"serviceAccountName", "serviceAccount"} {
+		if sa := lookupScalar(w.Spec, f); sa != "" {
+			return sa
+		}
+	}
+	return "default"
+}
