@@ -14,8 +14,20 @@ import (
 // input. A missing control is reported at the severity it deserves when
 // a chart lacks it (transform.MissingSeverity).
 func Check(in []byte, cfg transform.Config, rep *report.Report) error {
-	would := &report.Report{}
-	if _, err := Run(in, cfg, would); err != nil {
+	would, failures := &report.Report{}, &report.Report{}
+	scope := cfg.Scope(would)
+	docs, err := parseStream(in, scope)
+	if err != nil {
+		return err
+	}
+	// The standards judge the input, so they run before the filters
+	// change the parsed documents; their findings follow the others'.
+	evalScope := cfg.Scope(failures)
+	evalScope.Objects = scope.Objects
+	if err := evaluate(docs, evalScope, false, ""); err != nil {
+		return err
+	}
+	if _, err := renderDocs(docs, scope, cfg.Filters(scope)); err != nil {
 		return err
 	}
 	for _, f := range would.Findings() {
@@ -28,7 +40,10 @@ func Check(in []byte, cfg transform.Config, rep *report.Report) error {
 		}
 		rep.Add(f)
 	}
-	return evaluate(in, cfg, rep, false, "")
+	for _, f := range failures.Findings() {
+		rep.Add(f)
+	}
+	return nil
 }
 
 // Verify evaluates every pod template of a (hardened) stream at level
@@ -36,20 +51,19 @@ func Check(in []byte, cfg transform.Config, rep *report.Report) error {
 // nor host-level and fails is an error; the others are warnings, "not
 // verified", so that none passes silently (--fail-on warning fails them).
 func Verify(out []byte, cfg transform.Config, level string, rep *report.Report) error {
-	return evaluate(out, cfg, rep, true, level)
+	scope := cfg.Scope(rep)
+	docs, err := parseStream(out, scope)
+	if err != nil {
+		return err
+	}
+	return evaluate(docs, scope, true, level)
 }
 
 // evaluate runs the Pod Security Standards over a stream's pod templates.
 // For a check, it reports baseline failures, then the further restricted
 // ones; host-level workloads' failures are warnings, since no transform
 // can fix them. For a verification, it checks one level.
-func evaluate(data []byte, cfg transform.Config, rep *report.Report, verify bool, level string) error {
-	scope := cfg.Scope(rep)
-	docs := manifest.Split(data)
-	if err := manifest.Parse(docs, keep(scope)); err != nil {
-		return err
-	}
-	scope.Objects = objects(docs)
+func evaluate(docs []*manifest.Doc, scope *transform.Scope, verify bool, level string) error {
 	levels := []string{"baseline", "restricted"}
 	if verify {
 		levels = []string{level}

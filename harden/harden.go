@@ -33,12 +33,27 @@ func Render(in []byte, cfg transform.Config, rep *report.Report) (Output, error)
 	return render(in, scope, cfg.Filters(scope))
 }
 
-func render(in []byte, scope *transform.Scope, filters []kio.Filter) (_ Output, err error) {
+func render(in []byte, scope *transform.Scope, filters []kio.Filter) (Output, error) {
+	docs, err := parseStream(in, scope)
+	if err != nil {
+		return nil, err
+	}
+	return renderDocs(docs, scope, filters)
+}
+
+// parseStream splits and parses a stream, keeping the documents scope's filters
+// need, and locates them for findings.
+func parseStream(in []byte, scope *transform.Scope) ([]*manifest.Doc, error) {
 	docs := manifest.Split(in)
 	if err := manifest.Parse(docs, keep(scope)); err != nil {
 		return nil, err
 	}
 	scope.Objects = objects(docs)
+	return docs, nil
+}
+
+// renderDocs runs the filters over parsed documents and writes the stream.
+func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filter) (_ Output, err error) {
 	nodes, owner := objectNodes(docs)
 	before := map[*yaml.Node]*yaml.Node{}
 	for _, d := range docs {
