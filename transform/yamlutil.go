@@ -3,6 +3,7 @@ package transform
 import (
 	"strconv"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -62,7 +63,7 @@ func ensureMap(n *yaml.RNode, key string) *yaml.RNode {
 		return f.Value
 	}
 	m := yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap})
-	n.YNode().Content = append(n.YNode().Content, yaml.NewStringRNode(key).YNode(), m.YNode())
+	n.YNode().Content = append(n.YNode().Content, strNode(key), m.YNode())
 	return m
 }
 
@@ -80,7 +81,7 @@ func ensureSeq(n *yaml.RNode, key string) *yaml.Node {
 		return f.Value.YNode()
 	}
 	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
-	n.YNode().Content = append(n.YNode().Content, yaml.NewStringRNode(key).YNode(), s)
+	n.YNode().Content = append(n.YNode().Content, strNode(key), s)
 	return s
 }
 
@@ -92,14 +93,15 @@ func setScalar(n *yaml.RNode, key string, value *yaml.Node) {
 		f.Value.SetYNode(value)
 		return
 	}
-	n.YNode().Content = append(n.YNode().Content, yaml.NewStringRNode(key).YNode(), value)
+	n.YNode().Content = append(n.YNode().Content, strNode(key), value)
 }
 
 // appendScalar appends a string to a list, quoted like the list's last item
-// so that a flow list such as ["NET_RAW"] stays uniform.
+// so that a flow list such as ["NET_RAW"] stays uniform (a value that
+// needs quotes keeps them).
 func appendScalar(seq *yaml.Node, v string) {
 	n := strNode(v)
-	if k := len(seq.Content); k > 0 && seq.Content[k-1].Kind == yaml.ScalarNode {
+	if k := len(seq.Content); k > 0 && seq.Content[k-1].Kind == yaml.ScalarNode && (n.Style == 0 || seq.Content[k-1].Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0) {
 		n.Style = seq.Content[k-1].Style
 	}
 	seq.Content = append(seq.Content, n)
@@ -113,8 +115,11 @@ func boolNode(v bool) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(v)}
 }
 
+// strNode is every string the tool writes: quoted where a YAML 1.1
+// decoder (Kubernetes, Helm, kubectl) would read a plain one as a bool,
+// number or null, so that a copied label value "yes" stays a string.
 func strNode(v string) *yaml.Node {
-	return yaml.NewStringRNode(v).YNode()
+	return manifest.String11(v)
 }
 
 func atoiOr(s string, def int) int {

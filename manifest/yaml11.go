@@ -1,0 +1,211 @@
+package manifest
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Kubernetes reads manifests with sigs.k8s.io/yaml, that is go-yaml v2 and
+// YAML 1.1 rules: a plain `yes`, `On` or `0755` is a bool or a number
+// there, a string to yaml.v3 (YAML 1.2), which kyaml parses with. What the
+// tool reads and writes follows the YAML 1.1 reading.
+
+// Type11 is what a scalar decodes to under YAML 1.1 (go-yaml v2) rules.
+type Type11 int
+
+const (
+	Str11 Type11 = iota
+	Null11
+	Bool11
+	Int11
+	Float11
+	Merge11 // the "<<" merge key
+	Other11 // an explicit tag go-yaml v2 does not resolve (!!binary, custom)
+)
+
+// Resolve11 reads a scalar node the way go-yaml v2 does: quoted and block
+// scalars and those tagged !!str are strings; an explicit tag is obeyed;
+// a plain scalar is resolved by v2's table (bools in three spellings of
+// y/yes/true/on and n/no/false/off, nulls, ints in any base with "_",
+// floats). A timestamp is a string there (v2 keeps timestamps decoded
+// into interface{} as strings, and so does YAMLToJSON).
+func Resolve11(n *yaml.Node) Type11 {
+	if n.Kind != yaml.ScalarNode {
+		return Other11
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return Str11
+	}
+	if n.Style&yaml.TaggedStyle != 0 {
+		switch n.ShortTag() {
+		case yaml.NodeTagString:
+			return Str11
+		case yaml.NodeTagNull:
+			return Null11
+		case yaml.NodeTagBool:
+			return Bool11
+		case yaml.NodeTagInt:
+			return Int11
+		case yaml.NodeTagFloat:
+			return Float11
+		}
+		return Other11
+	}
+	return ResolvePlain11(n.Value)
+}
+
+var plainWords11 = map[string]Type11{
+	"y": Bool11, "Y": Bool11, "yes": Bool11, "Yes": Bool11, "YES": Bool11,
+	"n": Bool11, "N": Bool11, "no": Bool11, "No": Bool11, "NO": Bool11,
+	"true": Bool11, "True": Bool11, "TRUE": Bool11,
+	"false": Bool11, "False": Bool11, "FALSE": Bool11,
+	"on": Bool11, "On": Bool11, "ON": Bool11,
+	"off": Bool11, "Off": Bool11, "OFF": Bool11,
+	"": Null11, "~": Null11, "null": Null11, "Null": Null11, "NULL": Null11,
+	".nan": Float11, ".NaN": Float11, ".NAN": Float11,
+	".inf": Float11, ".Inf": Float11, ".INF": Float11,
+	"+.inf": Float11, "+.Inf": Float11, "+.INF": Float11,
+	"-.inf": Float11, "-.Inf": Float11, "-.INF": Float11,
+	"<<": Merge11,
+}
+
+var trueWords11 = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
+	"true": true, "True": true, "TRUE": true,
+	"on": true, "On": true, "ON": true,
+}
+
+var float11 = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+// ResolvePlain11 is what go-yaml v2 makes of a plain (unquoted, untagged)
+// scalar; it follows v2's resolve() step by step.
+func ResolvePlain11(s string) Type11 {
+	if t, ok := plainWords11[s]; ok {
+		return t
+	}
+	switch c := s[0]; {
+	case c == '.':
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return Float11
+		}
+	case c == '+' || c == '-' || c >= '0' && c <= '9':
+		if timestamp11(s) {
+			return Str11
+		}
+		plain := strings.ReplaceAll(s, "_", "")
+		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return Int11
+		}
+		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			return Int11
+		}
+		if float11.MatchString(plain) {
+			if _, err := strconv.ParseFloat(plain, 64); err == nil {
+				return Float11
+			}
+		}
+		if b, ok := strings.CutPrefix(plain, "0b"); ok {
+			if _, err := strconv.ParseUint(b, 2, 64); err == nil {
+				return Int11
+			}
+		} else if b, ok := strings.CutPrefix(plain, "-0b"); ok {
+			if _, err := strconv.ParseInt("-"+b, 2, 64); err == nil {
+				return Int11
+			}
+		}
+	}
+	return Str11
+}
+
+// timestamp11 is go-yaml v2's parseTimestamp: YYYY-... in one of the
+// formats it accepts.
+func timestamp11(s string) bool {
+	i := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+	}
+	if i != 4 || i == len(s) || s[i] != '-' {
+		return false
+	}
+	for _, f := range []string{"2006-1-2T15:4:5.999999999Z07:00", "2006-1-2t15:4:5.999999999Z07:00", "2006-1-2 15:4:5.999999999", "2006-1-2"} {
+		if _, err := time.Parse(f, s); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Bool reads a bool field as Kubernetes does. set is false when the node
+// is missing, null, or not a YAML 1.1 bool (a quoted "true" is a string,
+// which the API server refuses for a bool field).
+func Bool(n *yaml.Node) (value, set bool) {
+	if n == nil || Resolve11(n) != Bool11 {
+		return false, false
+	}
+	if n.Style&yaml.TaggedStyle != 0 {
+		v, err := strconv.ParseBool(n.Value)
+		if err != nil {
+			return trueWords11[n.Value], true
+		}
+		return v, true
+	}
+	return trueWords11[n.Value], true
+}
+
+// Int reads an integer field as Kubernetes does: 0x1F, 0755 and 1_000 are
+// numbers under YAML 1.1. ok is false when the node is missing or holds
+// no integer.
+func Int(n *yaml.Node) (value int64, ok bool) {
+	if n == nil || Resolve11(n) != Int11 {
+		return 0, false
+	}
+	plain := strings.ReplaceAll(n.Value, "_", "")
+	if v, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return v, true
+	}
+	if b, ok := strings.CutPrefix(plain, "0b"); ok {
+		if v, err := strconv.ParseInt(b, 2, 64); err == nil {
+			return v, true
+		}
+	}
+	if b, ok := strings.CutPrefix(plain, "-0b"); ok {
+		if v, err := strconv.ParseInt("-"+b, 2, 64); err == nil {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+// sexagesimal11 and timestampAny11 are YAML 1.1 forms go-yaml v2 reads
+// as strings but other YAML 1.1 decoders (PyYAML, ruamel in 1.1 mode) do
+// not: base-60 numbers such as 12:30, and every timestamp.
+var (
+	sexagesimal11  = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$`)
+	timestampAny11 = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt \t].*)?$`)
+)
+
+// NeedsQuotes11 reports whether a string written as a plain scalar would
+// read back as something else, or as another string, under a YAML 1.1 or
+// a YAML 1.2 decoder: it must be written quoted.
+func NeedsQuotes11(s string) bool {
+	if s == "" || ResolvePlain11(s) != Str11 || sexagesimal11.MatchString(s) || timestampAny11.MatchString(s) || s == "=" {
+		return true
+	}
+	// What YAML 1.2 reads as non-string the yaml.v3 encoder quotes on
+	// its own; saying so here keeps one rule for every writer.
+	plain := &yaml.Node{Kind: yaml.ScalarNode, Value: s}
+	return yaml.IsYaml1_1NonString(plain) || plain.ShortTag() != yaml.NodeTagString
+}
+
+// String11 is a string scalar that reads back as s under YAML 1.1 and
+// YAML 1.2 decoders: double-quoted where plain would not.
+func String11(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}
+	if NeedsQuotes11(s) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
