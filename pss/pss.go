@@ -12,6 +12,7 @@ import (
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	k8syaml "sigs.k8s.io/yaml"
 )
 
 // Evaluator checks pod templates at one level of the latest standard.
@@ -49,7 +50,13 @@ func (v Violation) String() string {
 // Evaluate checks a pod template: a node holding metadata and spec (a
 // pod template, or a whole Pod document).
 func (e *Evaluator) Evaluate(template *yaml.RNode) ([]Violation, error) {
-	b, err := template.MarshalJSON()
+	// Read as the API server reads what kubectl and Helm send: YAML 1.1
+	// (sigs.k8s.io/yaml), where privileged: yes is a bool.
+	y, err := template.String()
+	if err != nil {
+		return nil, err
+	}
+	b, err := k8syaml.YAMLToJSON([]byte(y))
 	if err != nil {
 		return nil, err
 	}

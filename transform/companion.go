@@ -187,7 +187,7 @@ type podGroup struct {
 }
 
 func (g *podGroup) hostNetwork() bool {
-	return lookupScalar(g.w.Spec, "hostNetwork") == "true"
+	return isTrue(g.w.Spec, "hostNetwork")
 }
 
 // companionView is what the companion filters know of the whole stream.
@@ -398,13 +398,13 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 		}
 		for _, pn := range lookupSeq(c.Node, "ports") {
 			p := yaml.NewRNode(pn)
-			num := atoiOr(lookupScalar(p, "containerPort"), 0)
+			num := atoiOr(lookupNumber(p, "containerPort"), 0)
 			if num <= 0 || num > 65535 {
 				continue
 			}
 			pp := policyPort{num, protocolOr(lookupScalar(p, "protocol"))}
 			served = append(served, pp)
-			if hp := atoiOr(lookupScalar(p, "hostPort"), 0); hp > 0 {
+			if hp := atoiOr(lookupNumber(p, "hostPort"), 0); hp > 0 {
 				exposed = append(exposed, pp) // reached through the node's address
 			}
 			if name := lookupScalar(p, "name"); name != "" {
@@ -421,9 +421,9 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 		for _, pn := range lookupSeq(svc, "spec", "ports") {
 			p := yaml.NewRNode(pn)
 			proto := protocolOr(lookupScalar(p, "protocol"))
-			target := lookupScalar(p, "targetPort")
+			target := lookupNumber(p, "targetPort")
 			if target == "" {
-				target = lookupScalar(p, "port")
+				target = lookupNumber(p, "port")
 			}
 			var pp policyPort
 			if num, err := strconv.Atoi(target); err == nil {
@@ -438,7 +438,7 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 				continue
 			}
 			served = append(served, pp)
-			if typ == "NodePort" || typ == "LoadBalancer" || v.calledByAPIServer(svc, atoiOr(lookupScalar(p, "port"), 0)) {
+			if typ == "NodePort" || typ == "LoadBalancer" || v.calledByAPIServer(svc, atoiOr(lookupNumber(p, "port"), 0)) {
 				exposed = append(exposed, pp)
 			}
 		}
@@ -481,7 +481,7 @@ func (v *companionView) minReplicas(g *podGroup) (n int, hpa string) {
 		if av := lookupScalar(ref, "apiVersion"); av != "" && group(av) != group(apiVersionOf(g.w.Doc)) {
 			continue
 		}
-		return atoiOr(lookupScalar(h, "spec", "minReplicas"), 1), nameOf(h)
+		return atoiOr(lookupNumber(h, "spec", "minReplicas"), 1), nameOf(h)
 	}
 	return g.w.Replicas, ""
 }

@@ -59,7 +59,7 @@ func (f ContainerSecurity) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 // that runs as a non-root user and so holds none it could need (the
 // chart's own add list stays). Identity and filesystem stay as they are.
 func (f ContainerSecurity) hardenHostLevel(w *Workload, c Container) {
-	if lookupScalar(c.Node, "securityContext", "privileged") == "true" {
+	if isTrue(c.Node, "securityContext", "privileged") {
 		return
 	}
 	const why = " (host-level pod: only what keeps node agents working)"
@@ -72,9 +72,9 @@ func (f ContainerSecurity) hardenHostLevel(w *Workload, c Container) {
 		setScalar(sp, "type", strNode("RuntimeDefault"))
 		w.Changed(ControlContainerSecurity, "seccompProfile", c.Name, "seccompProfile set to RuntimeDefault"+why)
 	}
-	uid := lookupScalar(c.Node, "securityContext", "runAsUser")
+	uid := lookupNumber(c.Node, "securityContext", "runAsUser")
 	if uid == "" {
-		uid = lookupScalar(w.Spec, "securityContext", "runAsUser")
+		uid = lookupNumber(w.Spec, "securityContext", "runAsUser")
 	}
 	if uid == "" || uid == "0" || !f.Scope.Enabled(ControlCapabilities) || w.SkipsContainer(ControlCapabilities, c.Name) {
 		return
@@ -87,15 +87,15 @@ func (f ContainerSecurity) hardenHostLevel(w *Workload, c Container) {
 
 func (f ContainerSecurity) harden(w *Workload, c Container) {
 	sc := ensureMap(c.Node, "securityContext")
-	if lookupScalar(sc, "allowPrivilegeEscalation") != "false" {
+	if !isFalse(sc, "allowPrivilegeEscalation") {
 		setScalar(sc, "allowPrivilegeEscalation", boolNode(false))
 		w.Changed(ControlContainerSecurity, "allowPrivilegeEscalation", c.Name, "allowPrivilegeEscalation set to false")
 	}
 	// runAsNonRoot is identity: a container exempt from podSecurity may run as root.
 	if !w.SkipsContainer(ControlPodSecurity, c.Name) {
-		switch lookupScalar(sc, "runAsNonRoot") {
-		case "true":
-		case "false":
+		switch v, set := lookupBool(sc, "runAsNonRoot"); {
+		case set && v:
+		case set:
 			setScalar(sc, "runAsNonRoot", boolNode(true))
 			w.ChangedRisky(ControlContainerSecurity, "runAsNonRoot", c.Name, "runAsNonRoot false replaced by true: the chart allowed root; check the container runs without it")
 		default:
@@ -104,9 +104,9 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 		}
 	}
 	if f.Scope.Enabled(ControlReadOnlyRootFilesystem) && !w.SkipsContainer(ControlReadOnlyRootFilesystem, c.Name) && c.Kind != EphemeralContainer {
-		switch lookupScalar(sc, "readOnlyRootFilesystem") {
-		case "true":
-		case "false":
+		switch v, set := lookupBool(sc, "readOnlyRootFilesystem"); {
+		case set && v:
+		case set:
 			if f.ForceReadOnlyRootFilesystem {
 				setScalar(sc, "readOnlyRootFilesystem", boolNode(true))
 				w.ChangedRisky(ControlReadOnlyRootFilesystem, "readOnlyRootFilesystem", c.Name,

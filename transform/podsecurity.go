@@ -60,9 +60,9 @@ func (f PodSecurity) harden(w *Workload) {
 		return
 	}
 	sc := ensureMap(w.Spec, "securityContext")
-	switch lookupScalar(sc, "runAsNonRoot") {
-	case "true":
-	case "false":
+	switch v, set := lookupBool(sc, "runAsNonRoot"); {
+	case set && v:
+	case set:
 		setScalar(sc, "runAsNonRoot", boolNode(true))
 		w.ChangedRisky(ControlPodSecurity, "runAsNonRoot", "", "runAsNonRoot false replaced by true: the chart allowed root; check the app runs without it")
 	default:
@@ -71,7 +71,7 @@ func (f PodSecurity) harden(w *Workload) {
 	}
 	uid := f.RunAsUser
 	ownIDs := everyContainerSetsIDs(w)
-	switch v := lookupScalar(sc, "runAsUser"); {
+	switch v := lookupNumber(sc, "runAsUser"); {
 	case v == "" && ownIDs:
 		// every container runs as its own non-root user: a pod-level UID would change nothing
 	case v == "":
@@ -85,11 +85,11 @@ func (f PodSecurity) harden(w *Workload) {
 			uid = n
 		}
 	}
-	if lookupScalar(sc, "runAsGroup") == "" && !ownIDs {
+	if lookupNumber(sc, "runAsGroup") == "" && !ownIDs {
 		setScalar(sc, "runAsGroup", intNode(f.RunAsGroup))
 		w.Changed(ControlPodSecurity, "runAsGroup", "", fmt.Sprintf("runAsGroup set to %d", f.RunAsGroup))
 	}
-	if lookupScalar(sc, "fsGroup") == "" {
+	if lookupNumber(sc, "fsGroup") == "" {
 		setScalar(sc, "fsGroup", intNode(f.FSGroup))
 		w.Changed(ControlPodSecurity, "fsGroup", "", fmt.Sprintf("fsGroup set to %d", f.FSGroup))
 	}
@@ -105,7 +105,7 @@ func (f PodSecurity) harden(w *Workload) {
 		if csc == nil {
 			continue
 		}
-		if lookupScalar(csc, "runAsUser") == "0" {
+		if lookupNumber(csc, "runAsUser") == "0" {
 			setScalar(csc, "runAsUser", intNode(uid))
 			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", uid)+chownHint(c))
 		}
@@ -134,8 +134,8 @@ func chownHint(c Container) string {
 func everyContainerSetsIDs(w *Workload) bool {
 	cs := w.Containers()
 	for _, c := range cs {
-		uid := lookupScalar(c.Node, "securityContext", "runAsUser")
-		if uid == "" || uid == "0" || lookupScalar(c.Node, "securityContext", "runAsGroup") == "" {
+		uid := lookupNumber(c.Node, "securityContext", "runAsUser")
+		if uid == "" || uid == "0" || lookupNumber(c.Node, "securityContext", "runAsGroup") == "" {
 			return false
 		}
 	}
@@ -147,12 +147,12 @@ func everyContainerSetsIDs(w *Workload) bool {
 // values would reach the exempt one too (a root container that inherits
 // runAsNonRoot: true does not start).
 func (f PodSecurity) perContainer(w *Workload) {
-	podUID := lookupScalar(w.Spec, "securityContext", "runAsUser")
-	podGID := lookupScalar(w.Spec, "securityContext", "runAsGroup")
+	podUID := lookupNumber(w.Spec, "securityContext", "runAsUser")
+	podGID := lookupNumber(w.Spec, "securityContext", "runAsGroup")
 	podSeccomp := lookupScalar(w.Spec, "securityContext", "seccompProfile", "type")
 	for _, c := range w.ContainersFor(ControlPodSecurity) {
 		sc := ensureMap(c.Node, "securityContext")
-		switch uid := lookupScalar(sc, "runAsUser"); {
+		switch uid := lookupNumber(sc, "runAsUser"); {
 		case uid == "0":
 			setScalar(sc, "runAsUser", intNode(f.RunAsUser))
 			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", f.RunAsUser)+chownHint(c))
@@ -160,7 +160,7 @@ func (f PodSecurity) perContainer(w *Workload) {
 			setScalar(sc, "runAsUser", intNode(f.RunAsUser))
 			w.Changed(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser set to %d", f.RunAsUser))
 		}
-		if lookupScalar(sc, "runAsGroup") == "" && podGID == "" {
+		if lookupNumber(sc, "runAsGroup") == "" && podGID == "" {
 			setScalar(sc, "runAsGroup", intNode(f.RunAsGroup))
 			w.Changed(ControlPodSecurity, "runAsGroup", c.Name, fmt.Sprintf("runAsGroup set to %d", f.RunAsGroup))
 		}

@@ -78,7 +78,7 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			continue
 		}
 		if acc, ok := accounts[sa]; ok {
-			if lookupScalar(acc, "automountServiceAccountToken") == "true" || f.Scope.DocSkips(acc, ControlServiceAccountToken) {
+			if isTrue(acc, "automountServiceAccountToken") || f.Scope.DocSkips(acc, ControlServiceAccountToken) {
 				continue
 			}
 		} else if sa != "default" {

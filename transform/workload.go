@@ -277,7 +277,7 @@ func (s *Scope) Workload(doc *yaml.RNode) *Workload {
 	_, w.Hook = annotations(doc)["helm.sh/hook"]
 	if rp := s.replicasPath(apiVersion, kind); rp != nil {
 		w.Replicas = 1
-		if r := lookupScalar(doc, rp...); r != "" {
+		if r := lookupNumber(doc, rp...); r != "" {
 			w.Replicas = atoiOr(r, 1)
 		}
 	}
@@ -456,7 +456,7 @@ func (w *Workload) ContainersFor(control string) []Container {
 func (w *Workload) HostLevel() []string {
 	var out []string
 	for _, f := range []string{"hostNetwork", "hostPID", "hostIPC"} {
-		if lookupScalar(w.Spec, f) == "true" {
+		if isTrue(w.Spec, f) {
 			out = append(out, f)
 		}
 	}
@@ -468,7 +468,7 @@ func (w *Workload) HostLevel() []string {
 		}
 	}
 	for _, c := range w.Containers() {
-		if lookupScalar(c.Node, "securityContext", "privileged") == "true" {
+		if isTrue(c.Node, "securityContext", "privileged") {
 			out = append(out, "privileged container "+c.Name)
 		}
 		for _, a := range lookupSeq(c.Node, "securityContext", "capabilities", "add") {
@@ -478,7 +478,7 @@ func (w *Workload) HostLevel() []string {
 		}
 		if ports := c.Node.Field("ports"); ports != nil {
 			for _, p := range ports.Value.YNode().Content {
-				if hp := lookupScalar(yaml.NewRNode(p), "hostPort"); hp != "" && hp != "0" {
+				if hp := lookupNumber(yaml.NewRNode(p), "hostPort"); hp != "" && hp != "0" {
 					out = append(out, "hostPort "+hp+" on container "+c.Name)
 				}
 			}

@@ -47,7 +47,7 @@ func (f WritableDirs) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 		volumes := map[string]string{} // path -> volume name added in this pod
 		for _, c := range w.ContainersFor(ControlWritableDirs) {
-			if c.Kind == EphemeralContainer || lookupScalar(c.Node, "securityContext", "readOnlyRootFilesystem") == "true" ||
+			if c.Kind == EphemeralContainer || isTrue(c.Node, "securityContext", "readOnlyRootFilesystem") ||
 				w.SkipsContainer(ControlReadOnlyRootFilesystem, c.Name) || w.SkipsContainer(ControlContainerSecurity, c.Name) {
 				continue
 			}

@@ -34,6 +34,44 @@ func lookupScalar(n *yaml.RNode, path ...string) string {
 	return v.YNode().Value
 }
 
+// lookupBool reads a bool field as Kubernetes does: under YAML 1.1, plain
+// True, yes, On and y are true, False, no, Off and n false. set is false
+// when the field is missing or null (a quoted "true" is a string, which
+// the API server refuses for a bool field, and CheckTypes refuses first).
+func lookupBool(n *yaml.RNode, path ...string) (value, set bool) {
+	v := lookup(n, path...)
+	if v == nil {
+		return false, false
+	}
+	return manifest.Bool(v.YNode())
+}
+
+// isTrue and isFalse report whether a bool field is set to that value.
+func isTrue(n *yaml.RNode, path ...string) bool {
+	v, set := lookupBool(n, path...)
+	return set && v
+}
+
+func isFalse(n *yaml.RNode, path ...string) bool {
+	v, set := lookupBool(n, path...)
+	return set && !v
+}
+
+// lookupNumber reads an integer field as Kubernetes does (YAML 1.1: 0x1F,
+// 0755 and 1_000 are numbers) and returns it in decimal, so that "0" is
+// root however the chart spelled it; "" when unset, the value as written
+// when it is no integer.
+func lookupNumber(n *yaml.RNode, path ...string) string {
+	v := lookup(n, path...)
+	if v == nil || v.YNode().Kind != yaml.ScalarNode || manifest.Resolve11(v.YNode()) == manifest.Null11 {
+		return ""
+	}
+	if i, ok := manifest.Int(v.YNode()); ok {
+		return strconv.FormatInt(i, 10)
+	}
+	return v.YNode().Value
+}
+
 func lookup(n *yaml.RNode, path ...string) *yaml.RNode {
 	cur := n
 	for _, p := range path {
