@@ -48,9 +48,9 @@ func TestBadInput(t *testing.T) {
 		{"truncated document", deployment + "---\napiVersion: v1\nkind: Secret\nstringData:\n  key: \"abc", "document 2 (Secret), line 17: invalid YAML"},
 		{"top-level list", "---\n- apiVersion: v1\n  kind: ConfigMap\n", "document 1, line 2: document is a YAML list"},
 		{"plain value", "---\njust words\n", "document 1, line 2: document is a plain value"},
-		{"binary garbage", string(garbage), "document 0"},
+		{"binary garbage", string(garbage), "document 1"},
 		{"duplicate keys", deployment + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n", `document 2 (ConfigMap a), line 18: duplicate key "name" (first at line 17)`},
-		{"alias bomb", "---\napiVersion: v1\nkind: Pod\nmetadata: {name: boom}\n" + aliasBomb(), "aliases expand to more than"},
+		{"alias bomb", "---\napiVersion: v1\nkind: Pod\nmetadata: {name: boom}\n" + aliasBomb(), "aliases copy more than"},
 		{"two documents without separator", "---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n...\napiVersion: v1\nkind: Pod\n", "more than one YAML document"},
 	}
 	for _, c := range cases {

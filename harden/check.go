@@ -16,7 +16,7 @@ import (
 func Check(in []byte, cfg transform.Config, rep *report.Report) error {
 	would, failures := &report.Report{}, &report.Report{}
 	scope := cfg.Scope(would)
-	docs, err := parseStream(in, scope)
+	docs, _, err := parseStream(in, scope)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func Check(in []byte, cfg transform.Config, rep *report.Report) error {
 // verified", so that none passes silently (--fail-on warning fails them).
 func Verify(out []byte, cfg transform.Config, level string, rep *report.Report) error {
 	scope := cfg.Scope(rep)
-	docs, err := parseStream(out, scope)
+	docs, _, err := parseStream(out, scope)
 	if err != nil {
 		return err
 	}

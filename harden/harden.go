@@ -34,22 +34,31 @@ func Render(in []byte, cfg transform.Config, rep *report.Report) (Output, error)
 }
 
 func render(in []byte, scope *transform.Scope, filters []kio.Filter) (Output, error) {
-	docs, err := parseStream(in, scope)
+	docs, cr, err := parseStream(in, scope)
 	if err != nil {
 		return nil, err
 	}
-	return renderDocs(docs, scope, filters)
+	out, err := renderDocs(docs, scope, filters)
+	if err != nil || !cr {
+		return out, err
+	}
+	return Output{manifest.ToCR(out.Bytes())}, nil
 }
 
 // parseStream splits and parses a stream, keeping the documents scope's filters
-// need, and locates them for findings.
-func parseStream(in []byte, scope *transform.Scope) ([]*manifest.Doc, error) {
+// need, and locates them for findings. A stream whose lines end in a
+// carriage return alone is read with line feeds; cr tells the output must
+// be turned back.
+func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool, err error) {
+	if in, cr, err = manifest.FromCR(in); err != nil {
+		return nil, false, err
+	}
 	docs := manifest.Split(in)
 	if err := manifest.Parse(docs, keep(scope)); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	scope.Objects = objects(docs)
-	return docs, nil
+	return docs, cr, nil
 }
 
 // renderDocs runs the filters over parsed documents and writes the stream.
@@ -94,7 +103,7 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 	changed := map[int][]byte{}
 	for _, d := range docs {
 		if d.Node != nil && !manifest.Equal(before[d.Node.YNode()], d.Node.YNode()) {
-			if changed[d.Index], err = manifest.Encode(d.Node, d.SeqIndent); err != nil {
+			if changed[d.Index], err = d.Encode(); err != nil {
 				return nil, fmt.Errorf("%s: encoding: %w", d.Label(), err)
 			}
 		}
@@ -157,7 +166,7 @@ func (o Output) Bytes() []byte {
 func reportInput(scope *transform.Scope, docs []*manifest.Doc) {
 	for _, d := range docs {
 		if d.Object && (d.Kind == "" || d.APIVersion == "") {
-			scope.Report.Add(report.Finding{Object: report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name, Source: d.Source, Line: d.Line},
+			scope.Report.Add(report.Finding{Object: report.Object{Doc: d.Number, Kind: d.Kind, Name: d.Name, Source: d.Source, Line: d.Line},
 				Control: "input", Rule: "notAnObject", Severity: report.Warning,
 				Message: "document has no kind or apiVersion: passed through, but the API server will refuse it"})
 		}
@@ -232,9 +241,15 @@ func listItems(list *yaml.RNode) []*yaml.RNode {
 	}
 	var out []*yaml.RNode
 	for _, it := range f.Value.YNode().Content {
-		if it.Kind == yaml.MappingNode {
-			out = append(out, yaml.NewRNode(it))
+		if it.Kind != yaml.MappingNode {
+			continue
 		}
+		item := yaml.NewRNode(it)
+		if lookupString(item, "kind") == "List" && lookupString(item, "apiVersion") == "v1" {
+			out = append(out, listItems(item)...) // a List in a List: its items are created too
+			continue
+		}
+		out = append(out, item)
 	}
 	return out
 }
@@ -246,7 +261,7 @@ func objects(docs []*manifest.Doc) map[*yaml.Node]report.Object {
 	nodes, owner := objectNodes(docs)
 	for _, n := range nodes {
 		d := owner[n.YNode()]
-		o := report.Object{Doc: d.Index, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace, Source: d.Source, Line: d.Line}
+		o := report.Object{Doc: d.Number, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace, Source: d.Source, Line: d.Line}
 		if isList(d) {
 			o.Kind = lookupString(n, "kind")
 			o.Name = lookupString(n, "metadata", "name")

@@ -6,23 +6,20 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// expandAliases replaces every alias under root by a copy of what it names
-// and drops the anchors, so that editing one place never edits another.
-// It refuses when the expansion would pass MaxAliasNodes nodes.
-func expandAliases(root *yaml.Node) error {
-	if !hasAlias(root) {
-		return nil
-	}
-	budget := MaxAliasNodes
+// aliasBudget is what the aliases of one stream may still copy, in nodes.
+type aliasBudget struct{ left int }
+
+// expand replaces every alias under root by a copy of what it names and
+// drops the anchors, so that editing one place never edits another. It
+// refuses when the copies of the whole stream would pass MaxAliasNodes
+// nodes, and returns the line (within the parsed text) of the alias that
+// passed it or loops.
+func (b *aliasBudget) expand(root *yaml.Node) (int, error) {
 	// open holds the anchored nodes being expanded: an alias to one of
 	// them from inside it is a loop that would never end.
 	open := map[*yaml.Node]bool{}
-	var expand func(n, source *yaml.Node) error
-	expand = func(n, source *yaml.Node) error {
-		budget--
-		if budget < 0 {
-			return fmt.Errorf("YAML aliases expand to more than %d nodes; refusing to process (an alias bomb?)", MaxAliasNodes)
-		}
+	var expand func(n, source *yaml.Node) (int, error)
+	expand = func(n, source *yaml.Node) (int, error) {
 		if source != nil {
 			open[source] = true
 			defer delete(open, source)
@@ -32,7 +29,11 @@ func expandAliases(root *yaml.Node) error {
 			var src *yaml.Node
 			if c.Kind == yaml.AliasNode && c.Alias != nil {
 				if open[c.Alias] {
-					return fmt.Errorf("YAML alias *%s refers to a node that contains it", c.Value)
+					return c.Line, fmt.Errorf("YAML alias *%s refers to a node that contains it", c.Value)
+				}
+				b.left -= countNodes(c.Alias, b.left+1)
+				if b.left < 0 {
+					return c.Line, fmt.Errorf("YAML aliases copy more than %d nodes in this stream; refusing to process (an alias bomb?)", MaxAliasNodes)
 				}
 				src = c.Alias
 				c = deepCopy(c.Alias)
@@ -40,13 +41,25 @@ func expandAliases(root *yaml.Node) error {
 			} else if c.Anchor != "" {
 				src = c
 			}
-			if err := expand(c, src); err != nil {
-				return err
+			if line, err := expand(c, src); err != nil {
+				return line, err
 			}
 		}
-		return nil
+		return 0, nil
 	}
 	return expand(root, nil)
+}
+
+// countNodes counts the nodes of the tree under n, but stops past limit.
+func countNodes(n *yaml.Node, limit int) int {
+	count := 1
+	for _, c := range n.Content {
+		if count > limit {
+			break
+		}
+		count += countNodes(c, limit-count)
+	}
+	return count
 }
 
 func hasAlias(n *yaml.Node) bool {

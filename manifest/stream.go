@@ -11,15 +11,22 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Doc is one document of the stream.
 type Doc struct {
-	// Index counts documents from 0 in stream order; the text before the
-	// first separator is document 0 even when it is empty.
+	// Index counts the pieces of the stream from 0: the text before the
+	// first separator is piece 0 even when it is empty.
 	Index int
+	// Number is how messages and reports name the document: documents
+	// count from 1 in stream order, and the text before the first "---"
+	// is document 1 only when it holds more than blanks, comments and
+	// directives (Helm's streams start with "---": their first object
+	// is document 1 either way).
+	Number int
 	// Separator is the "---" line that opened the document, with its
 	// newline; empty for the text before the first separator.
 	Separator string
@@ -43,12 +50,21 @@ type Doc struct {
 	// SeqIndent is how the document indents its lists, so a re-encoded
 	// document keeps the look of its input.
 	SeqIndent yaml.SequenceIndentStyle
+	// headComment and footComment are the comments go-yaml files with the
+	// document rather than its first or last key: a head comment a blank
+	// line follows, and a comment after a "..." end marker.
+	headComment, footComment string
+	// crlf is true when the document's lines end in CRLF; a re-encoded
+	// document is written so too.
+	crlf bool
+	// aliases is true when the kept document holds anchors or aliases.
+	aliases bool
 }
 
 // Label names the document for messages: index, kind/name and source file.
 func (d *Doc) Label() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "document %d", d.Index)
+	fmt.Fprintf(&b, "document %d", d.Number)
 	if d.Kind != "" {
 		b.WriteString(" (" + d.Kind)
 		if d.Name != "" {
@@ -103,10 +119,43 @@ func Split(data []byte) []*Doc {
 		line++
 	}
 	cur.Raw = data[start:]
+	first := 1
+	if !holdsContent(docs[0].Raw) {
+		first = 0
+	}
 	for _, d := range docs {
 		d.Source = sourceComment(d.Raw)
+		d.Number = d.Index + first
 	}
 	return docs
+}
+
+// hasDirective reports whether text holds a directive line ("%YAML 1.1").
+func hasDirective(text []byte) bool {
+	for _, line := range bytes.Split(text, []byte("\n")) {
+		if bytes.HasPrefix(line, []byte("%")) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsContent reports whether text holds more than blank lines, comments
+// and directives ("%YAML 1.1"): a YAML document, not just its preamble.
+func holdsContent(text []byte) bool {
+	for len(text) > 0 {
+		line := text
+		if end := bytes.IndexByte(text, '\n'); end >= 0 {
+			line, text = text[:end], text[end+1:]
+		} else {
+			text = nil
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 && line[0] != '#' && line[0] != '%' {
+			return true
+		}
+	}
+	return false
 }
 
 // isSeparator reports whether line is a YAML document start marker that
@@ -171,16 +220,18 @@ type Keep func(d *Doc) bool
 // KeepAll keeps every document parsed.
 func KeepAll(*Doc) bool { return true }
 
-// MaxAliasNodes bounds how many nodes a kept document may hold once its
-// aliases are expanded. Kept documents are edited, so aliases in them are
-// expanded; a billion-laughs document is refused instead of eating the
-// memory. Real workload documents hold a few hundred nodes.
+// MaxAliasNodes bounds how many nodes the aliases of one stream may copy
+// in all. Kept documents are edited, so aliases in them are expanded; a
+// billion-laughs document, or hundreds of documents each holding a smaller
+// one, is refused instead of eating the time and memory. A large document
+// with a few small aliases copies a few nodes, however large it is.
 const MaxAliasNodes = 1 << 17
 
 // Parse checks that every document is well-formed YAML holding one mapping
 // (or nothing), records its kind, and keeps the parsed node of the documents
-// keep selects. Documents are parsed concurrently; the first error in
-// stream order is returned.
+// keep selects. Documents are parsed concurrently, their aliases expanded
+// in stream order under one budget; the first error in stream order is
+// returned.
 func Parse(docs []*Doc, keep Keep) error {
 	errs := make([]error, len(docs))
 	work := make(chan int)
@@ -190,7 +241,7 @@ func Parse(docs []*Doc, keep Keep) error {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				errs[i] = parseOne(docs[i], keep)
+				errs[i] = parseOne(docs[i], keep, i == len(docs)-1)
 			}
 		}()
 	}
@@ -199,27 +250,48 @@ func Parse(docs []*Doc, keep Keep) error {
 	}
 	close(work)
 	wg.Wait()
-	return firstError(errs)
-}
-
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
+	budget := &aliasBudget{left: MaxAliasNodes}
+	for i, d := range docs {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		if d.Node == nil || !d.aliases {
+			continue
+		}
+		if line, err := budget.expand(d.Node.YNode()); err != nil {
+			if line > 0 {
+				line += d.lineOffset()
+			}
+			return &Error{Doc: d, Line: line, Msg: err.Error()}
 		}
 	}
 	return nil
 }
 
-func parseOne(d *Doc, keep Keep) error {
+// lineOffset is what to add to a line of the parsed text to get the
+// stream's line.
+func (d *Doc) lineOffset() int {
+	if separatorContent(d.Separator) != "" {
+		return d.Line - 2
+	}
+	return d.Line - 1
+}
+
+func parseOne(d *Doc, keep Keep, last bool) error {
 	text := d.Raw
-	lineOffset := d.Line - 1
+	lineOffset := d.lineOffset()
 	if c := separatorContent(d.Separator); c != "" {
 		text = append([]byte(d.Separator), d.Raw...)
-		lineOffset--
 	}
-	if len(bytes.TrimSpace(text)) == 0 {
-		return nil
+	if !holdsContent(text) {
+		if last && hasDirective(text) {
+			return &Error{Doc: d, Line: d.Line, Msg: "a YAML directive (\"%YAML\", \"%TAG\") with no document after it"}
+		}
+		return nil // blanks, comments, or directives for the next document
+	}
+	if d.crlf = bytes.Contains(text, []byte("\r\n")); d.crlf {
+		// go-yaml files comments differently with CRLF line breaks.
+		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var node yaml.Node
@@ -227,7 +299,7 @@ func parseOne(d *Doc, keep Keep) error {
 		if err == io.EOF {
 			return nil // comments only
 		}
-		return yamlError(d, err, lineOffset)
+		return yamlError(d, text, err, lineOffset)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
@@ -265,7 +337,7 @@ func parseOne(d *Doc, keep Keep) error {
 	if meta := mapField(root, "metadata"); meta != nil {
 		d.Name, d.Namespace = scalarField(meta, "name"), scalarField(meta, "namespace")
 	}
-	if err := duplicateKey(root, lineOffset); err != nil {
+	if err := checkKeys(root, lineOffset); err != nil {
 		err.Doc = d
 		return err
 	}
@@ -279,18 +351,46 @@ func parseOne(d *Doc, keep Keep) error {
 	if !keep(d) {
 		return nil
 	}
-	if err := expandAliases(root); err != nil {
-		return &Error{Doc: d, Msg: err.Error()}
-	}
+	d.aliases = hasAlias(root)
+	d.headComment, d.footComment = node.HeadComment, node.FootComment
 	d.SeqIndent = seqIndent(d.Raw)
 	d.Node = yaml.NewRNode(root)
 	return nil
 }
 
-func yamlError(d *Doc, err error, lineOffset int) error {
+func yamlError(d *Doc, text []byte, err error, lineOffset int) error {
 	d.Kind = sniffKind(d.Raw) // the parse failed, but the message can still name the kind
+	if line, msg, ok := badCharacter(text); ok {
+		// go-yaml checks the characters before parsing and names no line.
+		return &Error{Doc: d, Line: line + lineOffset, Msg: "invalid YAML: " + msg}
+	}
 	line, msg := yamlErrorLine(err)
 	return &Error{Doc: d, Line: line + lineOffset, Msg: "invalid YAML: " + msg}
+}
+
+// badCharacter finds the first byte YAML does not allow in a stream:
+// bytes that are not UTF-8, and control characters (NUL among them) other
+// than tab and line breaks. It returns the 1-based line of text it is on.
+func badCharacter(text []byte) (int, string, bool) {
+	line := 1
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRune(text[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return line, fmt.Sprintf("byte 0x%02X is not UTF-8 (YAML streams are UTF-8 text)", text[i]), true
+		case r == '\n':
+			line++
+		case r == '\t' || r == '\r' || r == 0x85:
+		case r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0) || r == 0xFFFE || r == 0xFFFF:
+			name := fmt.Sprintf("U+%04X", r)
+			if r == 0 {
+				name = "NUL (U+0000)"
+			}
+			return line, "control character " + name + " (YAML allows no control characters but tab and line breaks)", true
+		}
+		i += size
+	}
+	return 0, "", false
 }
 
 // yamlErrorLine reads the 1-based line within the parsed text out of a
@@ -339,40 +439,52 @@ func field(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// duplicateKey finds a mapping that has a key twice. YAML forbids it and
-// the API server's strict decoding refuses it; which value would win is
-// anybody's guess.
-func duplicateKey(n *yaml.Node, lineOffset int) *Error {
-	if n.Kind == yaml.MappingNode && len(n.Content) > 2 {
+// checkKeys finds a mapping key Kubernetes cannot read: one that is a
+// list or a mapping, or a key the mapping has twice (YAML forbids it, the
+// API server's strict decoding refuses it, and which value would win is
+// anybody's guess). An alias used as a key counts as the value it names,
+// as it will once expanded.
+func checkKeys(n *yaml.Node, lineOffset int) *Error {
+	if n.Kind == yaml.MappingNode {
 		var seen map[string]int
 		if len(n.Content) > 16 {
 			seen = make(map[string]int, len(n.Content)/2)
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
+			k := keyValue(n.Content[i])
 			if k.Kind != yaml.ScalarNode {
-				continue
+				return &Error{Line: n.Content[i].Line + lineOffset, Msg: "a mapping key that is a list or a mapping: Kubernetes cannot read it"}
 			}
+			line := n.Content[i].Line
 			if seen == nil {
 				for j := 0; j < i; j += 2 {
-					if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Value == k.Value {
-						return &Error{Line: k.Line + lineOffset, Msg: fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, p.Line+lineOffset)}
+					if p := keyValue(n.Content[j]); p.Value == k.Value {
+						return &Error{Line: line + lineOffset, Msg: fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, n.Content[j].Line+lineOffset)}
 					}
 				}
 				continue
 			}
 			if first, ok := seen[k.Value]; ok {
-				return &Error{Line: k.Line + lineOffset, Msg: fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, first+lineOffset)}
+				return &Error{Line: line + lineOffset, Msg: fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, first+lineOffset)}
 			}
-			seen[k.Value] = k.Line
+			seen[k.Value] = line
 		}
 	}
 	for _, c := range n.Content {
-		if err := duplicateKey(c, lineOffset); err != nil {
+		if err := checkKeys(c, lineOffset); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// keyValue is a mapping key as the decoder will read it: what an alias
+// names, in place of the alias.
+func keyValue(k *yaml.Node) *yaml.Node {
+	for k.Kind == yaml.AliasNode && k.Alias != nil {
+		k = k.Alias
+	}
+	return k
 }
 
 // sniffKind reads a top-level "kind:" line of a document that does not
@@ -380,6 +492,9 @@ func duplicateKey(n *yaml.Node, lineOffset int) *Error {
 func sniffKind(raw []byte) string {
 	for _, line := range bytes.Split(raw, []byte("\n")) {
 		if v, ok := bytes.CutPrefix(bytes.TrimLeft(line, "\t"), []byte("kind:")); ok {
+			if i := bytes.IndexByte(v, '\r'); i >= 0 {
+				v = v[:i]
+			}
 			v = bytes.TrimSpace(v)
 			if i := bytes.IndexByte(v, '#'); i >= 0 {
 				v = bytes.TrimSpace(v[:i])
@@ -388,4 +503,49 @@ func sniffKind(raw []byte) string {
 		}
 	}
 	return ""
+}
+
+// FromCR returns data with its line breaks made line feeds when it breaks
+// lines with carriage returns alone (classic Mac OS text), and whether it
+// did: ToCR turns the output back. A stream that mixes CR-only breaks with
+// LF or CRLF ones is refused at the first CR-only break.
+func FromCR(data []byte) ([]byte, bool, error) {
+	i := bareCR(data)
+	if i < 0 {
+		return data, false, nil
+	}
+	if bytes.IndexByte(data, '\n') < 0 {
+		return bytes.ReplaceAll(data, []byte("\r"), []byte("\n")), true, nil
+	}
+	line := bytes.Count(data[:i], []byte("\n")) + 1
+	docs := Split(data)
+	d := docs[0]
+	for _, next := range docs[1:] {
+		if next.Line > line {
+			break
+		}
+		d = next
+	}
+	d.Kind = sniffKind(d.Raw)
+	return nil, false, &Error{Doc: d, Line: line, Msg: "a line ends in a carriage return alone, others in a line feed: mixed line endings; convert the stream to LF (or CRLF) line endings"}
+}
+
+// ToCR undoes FromCR.
+func ToCR(data []byte) []byte {
+	return bytes.ReplaceAll(data, []byte("\n"), []byte("\r"))
+}
+
+// bareCR is the offset of the first carriage return no line feed
+// follows, or -1.
+func bareCR(data []byte) int {
+	for off := 0; ; {
+		i := bytes.IndexByte(data[off:], '\r')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+		if off == len(data) || data[off] != '\n' {
+			return off - 1
+		}
+	}
 }

@@ -305,10 +305,10 @@ func TestParseErrorLines(t *testing.T) {
 			label: "document 1 (A a), line ",
 		},
 		{
-			name:  "unclosed flow sequence in document 0",
+			name:  "unclosed flow sequence in a stream without a leading separator",
 			in:    "kind: A\nmetadata:\n  name: a\n  bad: [\n",
 			lines: []int{4, 5},
-			label: "document 0 (A), line ",
+			label: "document 1 (A), line ",
 		},
 		{
 			name:  "scanner error",
@@ -457,7 +457,7 @@ func TestRecursiveAlias(t *testing.T) {
 func TestAliasBomb(t *testing.T) {
 	start := time.Now()
 	err := Parse(Split([]byte("---\n"+aliasBomb(9))), KeepAll)
-	if err == nil || !strings.Contains(err.Error(), "aliases expand to more than "+strconv.Itoa(MaxAliasNodes)+" nodes") {
+	if err == nil || !strings.Contains(err.Error(), "aliases copy more than "+strconv.Itoa(MaxAliasNodes)+" nodes") {
 		t.Errorf("alias bomb: error %v, want the alias limit", err)
 	}
 	if d := time.Since(start); d > 10*time.Second {
@@ -465,7 +465,7 @@ func TestAliasBomb(t *testing.T) {
 	}
 	// Below the limit (10^5 scalars), the same shape is fine.
 	if err := Parse(Split([]byte("---\n"+aliasBomb(5))), KeepAll); err != nil {
-		t.Errorf("aliases expanding to 10^5 nodes: %v", err)
+		t.Errorf("aliases copying 10^5 nodes: %v", err)
 	}
 	// A document that is not kept is never expanded, so never refused.
 	if err := Parse(Split([]byte("---\n"+aliasBomb(9))), keepNone); err != nil {
@@ -590,18 +590,18 @@ func TestLabelAndError(t *testing.T) {
 		doc  Doc
 		want string
 	}{
-		{Doc{Index: 0}, "document 0"},
-		{Doc{Index: 3, Kind: "Deployment"}, "document 3 (Deployment)"},
-		{Doc{Index: 3, Kind: "Deployment", Name: "web"}, "document 3 (Deployment web)"},
-		{Doc{Index: 3, Kind: "Deployment", Name: "web", Source: "web/templates/d.yaml"}, "document 3 (Deployment web) from web/templates/d.yaml"},
-		{Doc{Index: 1, Source: "web/templates/notes.yaml"}, "document 1 from web/templates/notes.yaml"},
+		{Doc{Number: 1}, "document 1"},
+		{Doc{Number: 3, Kind: "Deployment"}, "document 3 (Deployment)"},
+		{Doc{Number: 3, Kind: "Deployment", Name: "web"}, "document 3 (Deployment web)"},
+		{Doc{Number: 3, Kind: "Deployment", Name: "web", Source: "web/templates/d.yaml"}, "document 3 (Deployment web) from web/templates/d.yaml"},
+		{Doc{Number: 1, Source: "web/templates/notes.yaml"}, "document 1 from web/templates/notes.yaml"},
 	}
 	for _, c := range cases {
 		if got := c.doc.Label(); got != c.want {
 			t.Errorf("Label() = %q, want %q", got, c.want)
 		}
 	}
-	d := &Doc{Index: 2, Kind: "Secret", Name: "db"}
+	d := &Doc{Number: 2, Kind: "Secret", Name: "db"}
 	if got := (&Error{Doc: d, Line: 17, Msg: "bad"}).Error(); got != "document 2 (Secret db), line 17: bad" {
 		t.Errorf("Error() = %q", got)
 	}
