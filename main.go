@@ -18,13 +18,14 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// version is set at release with -ldflags "-X main.version=v1.2.3"; a
-// `go install module@version` build reports the module version instead.
+// version is set at release with -ldflags "-X main.version=v1.2.3";
+// other builds report what Go knows of them (buildVersion).
 var version = "development"
 
 func init() {
-	if info, ok := debug.ReadBuildInfo(); ok && version == "development" && strings.HasPrefix(info.Main.Version, "v") {
-		version = info.Main.Version
+	if version == "development" {
+		info, ok := debug.ReadBuildInfo()
+		version = buildVersion(info, ok, declaredVersion())
 	}
 }
 
@@ -54,6 +55,8 @@ type options struct {
 	quiet        bool
 	reportFile   string
 	printVersion bool
+	diff         bool
+	listControls bool
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -75,12 +78,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the summary of changes to stderr")
 	fs.StringVar(&o.reportFile, "report-file", os.Getenv("CHARTSEC_REPORT_FILE"), "also write the summary and any error to this file (Helm 4 hides stderr); env CHARTSEC_REPORT_FILE")
 	fs.BoolVar(&o.printVersion, "version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: chartsec-harden [flags] < rendered.yaml > hardened.yaml\n\n"+
-			"Hardens the Kubernetes manifests Helm renders. Use it as\n"+
-			"  helm install|upgrade|template ... --post-renderer chartsec-harden\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs.BoolVar(&o.diff, "diff", false, "write a unified diff of each changed or added document instead of the hardened stream (for review, not as a post-renderer)")
+	fs.BoolVar(&o.listControls, "list-controls", false, "list every control: what it does, its config keys and setting (with --config: as configured), and exit")
+	fs.Usage = func() { writeUsage(stdout, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
@@ -97,6 +97,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "chartsec-harden", version)
 		return exitOK
 	}
+	if fs.NArg() == 2 && fs.Arg(0) == "completion" {
+		if err := writeCompletion(stdout, fs.Arg(1), fs); err != nil {
+			fmt.Fprintf(stderr, "chartsec-harden: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "chartsec-harden: unexpected argument %q: manifests are read from stdin\n", fs.Arg(0))
 		return exitError
@@ -109,6 +116,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case o.check && o.verify != "":
 		fmt.Fprintln(stderr, "chartsec-harden: --check already evaluates Pod Security Standards; use --verify only when transforming")
 		return exitError
+	case o.check && o.diff:
+		fmt.Fprintln(stderr, "chartsec-harden: --check changes nothing, so there is no diff; use --diff without --check")
+		return exitError
+	}
+	if o.listControls {
+		cfg, err := loadConfig(fs, o)
+		if err == nil {
+			err = writeControls(stdout, cfg)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "chartsec-harden: error: %v\n", err)
+			return exitError
+		}
+		return exitOK
 	}
 	switch o.reportFormat {
 	case "", "text", "json", "sarif":
@@ -116,6 +137,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chartsec-harden: --report: unknown format %q (text, json, sarif)\n", o.reportFormat)
 		return exitError
 	}
+	noticeTerminal(stdin, stderr)
 	rep := &report.Report{}
 	out, code, runErr := execute(fs, o, failOn, stdin, rep)
 	if err := writeReport(o, rep, runErr, stderr); err != nil {
@@ -185,6 +207,11 @@ func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Read
 			return nil, exitFindings, nil
 		}
 	}
+	if o.diff {
+		if out, err = diffOutput(in, out); err != nil {
+			return nil, exitError, err
+		}
+	}
 	return out, exitOK, nil
 }
 
@@ -207,6 +234,9 @@ func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) 
 	default:
 		if !o.quiet {
 			err = rep.WriteSummary(&buf)
+			if err == nil && !o.check && runErr == nil {
+				err = rep.WriteTotal(&buf)
+			}
 		}
 	}
 	if err != nil {
