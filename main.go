@@ -37,7 +37,19 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	var stdout io.Writer = os.Stdout
+	if stdoutClosed() {
+		stdout = closedWriter{}
+	}
+	os.Exit(run(os.Args[1:], os.Stdin, stdout, os.Stderr))
+}
+
+// closedWriter stands for a closed stdout: the output has nowhere to go,
+// which must fail the run rather than lose it.
+type closedWriter struct{}
+
+func (closedWriter) Write([]byte) (int, error) {
+	return 0, errors.New("stdout is closed: the output has nowhere to go")
 }
 
 type options struct {
@@ -94,7 +106,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	if o.printVersion {
-		fmt.Fprintln(stdout, "chartsec-harden", version)
+		if _, err := fmt.Fprintln(stdout, "chartsec-harden", version); err != nil {
+			fmt.Fprintf(stderr, "chartsec-harden: error: writing stdout: %v\n", err)
+			return exitError
+		}
 		return exitOK
 	}
 	if fs.NArg() == 2 && fs.Arg(0) == "completion" {
@@ -140,6 +155,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	noticeTerminal(stdin, stderr)
 	rep := &report.Report{}
 	out, code, runErr := execute(fs, o, failOn, stdin, rep)
+	if runErr != nil {
+		// What a failed run did is undone (nothing reaches stdout): a
+		// summary of it would only mislead.
+		rep = &report.Report{}
+	}
 	if err := writeReport(o, rep, runErr, stderr); err != nil {
 		fmt.Fprintf(stderr, "chartsec-harden: error: writing the report: %v\n", err)
 		return exitError
@@ -196,6 +216,11 @@ func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Read
 	if o.verify != "" {
 		verified := &report.Report{}
 		if err := harden.Verify(out.Bytes(), cfg, o.verify, verified); err != nil {
+			// The user has the input, not the output: name the input's line
+			// when the input has the same fault.
+			if inErr := harden.Check(in, cfg, &report.Report{}); inErr != nil {
+				err = inErr
+			}
 			return nil, exitError, err
 		}
 		failed := false
@@ -248,6 +273,11 @@ func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) 
 	}
 	if o.reportFile != "" {
 		if err := os.WriteFile(o.reportFile, buf.Bytes(), 0o644); err != nil {
+			// The report, and the input's error above all, still reach stderr.
+			_, _ = stderr.Write(buf.Bytes())
+			if structured && runErr != nil {
+				fmt.Fprintf(stderr, "chartsec-harden: error: %v\n", runErr)
+			}
 			return err
 		}
 		if structured {

@@ -1,12 +1,16 @@
 package harden
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/pss"
 	"github.com/chartsec/chartsec-harden/report"
 	"github.com/chartsec/chartsec-harden/transform"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Check reports, without changing anything, what the transforms would
@@ -76,7 +80,7 @@ func evaluate(docs []*manifest.Doc, scope *transform.Scope, verify bool, level s
 		}
 		evals[l] = e
 	}
-	nodes, _ := objectNodes(docs)
+	nodes, owner := objectNodes(docs)
 	for _, n := range nodes {
 		w := scope.Workload(n)
 		if w == nil {
@@ -97,7 +101,7 @@ func evaluate(docs []*manifest.Doc, scope *transform.Scope, verify bool, level s
 		for _, l := range levels {
 			vs, err := evals[l].Evaluate(w.Template)
 			if err != nil {
-				return err
+				return templateError(owner[n.YNode()], w, err)
 			}
 			for _, v := range vs {
 				if seen[v.String()] {
@@ -109,6 +113,50 @@ func evaluate(docs []*manifest.Doc, scope *transform.Scope, verify bool, level s
 					sev = report.Warning
 				}
 				w.Found("podSecurityStandards", l, sev, "", "fails "+l+": "+v.String())
+			}
+		}
+	}
+	return nil
+}
+
+// templateError says which document, line and field hold a pod template
+// the API server could not read (runAsUser: "1000"): Kubernetes would
+// refuse the document, so it cannot be judged.
+func templateError(d *manifest.Doc, w *transform.Workload, err error) error {
+	line, msg := w.Template.YNode().Line, err.Error()
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		if n := fieldNode(w.Template.YNode(), strings.Split(typeErr.Field, ".")); n != nil {
+			line = n.Line
+		}
+		msg = fmt.Sprintf("%s is a %s where Kubernetes wants %s", typeErr.Field, typeErr.Value, typeErr.Type)
+	}
+	name := w.Object.Kind
+	if w.Object.Name != "" {
+		name += " " + w.Object.Name
+	}
+	return &manifest.Error{Doc: d, Line: d.StreamLine(line), Msg: "the pod template of " + name + " does not read as Kubernetes reads it, so it cannot be judged: " + msg}
+}
+
+// fieldNode finds the node at a dotted JSON path, as encoding/json names
+// it (lists have no index there: the first item that has the rest of the
+// path is taken).
+func fieldNode(n *yaml.Node, path []string) *yaml.Node {
+	switch {
+	case len(path) == 0:
+		return n
+	case n.Kind == yaml.SequenceNode:
+		for _, it := range n.Content {
+			if found := fieldNode(it, path); found != nil {
+				return found
+			}
+		}
+	case n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == path[0] {
+				if found := fieldNode(n.Content[i+1], path[1:]); found != nil {
+					return found
+				}
 			}
 		}
 	}

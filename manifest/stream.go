@@ -268,6 +268,12 @@ func Parse(docs []*Doc, keep Keep) error {
 	return nil
 }
 
+// StreamLine is the line of the stream where a line of the parsed
+// document (a node's Line) is.
+func (d *Doc) StreamLine(line int) int {
+	return line + d.lineOffset()
+}
+
 // lineOffset is what to add to a line of the parsed text to get the
 // stream's line.
 func (d *Doc) lineOffset() int {

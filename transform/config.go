@@ -84,6 +84,17 @@ func LoadConfig(r io.Reader) (Config, error) {
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		return cfg, configError(err)
 	}
+	// A second document would be silently ignored: half the settings.
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return cfg, configError(err)
+	case len(extra.Content) == 1 && extra.Content[0].Tag == "!!null":
+		// an empty document after a trailing "---"
+	default:
+		return cfg, fmt.Errorf("line %d: a second YAML document: the configuration is one document (remove the \"---\" or merge the two)", extra.Content[0].Line)
+	}
 	return cfg, cfg.Validate()
 }
 
