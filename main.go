@@ -97,13 +97,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
-		msg := fmt.Sprintf("chartsec-harden: %v (see --help)\n", err)
-		fmt.Fprint(stderr, msg)
-		if path := reportFileArg(args); path != "" {
-			// Helm 4 hides stderr: a mistyped --post-renderer-args must still be seen.
-			_ = os.WriteFile(path, []byte(msg), 0o644)
-		}
-		return exitError
+		// The flags did not parse, so --report-file is looked for by hand.
+		return usageError(stderr, reportFileArg(args), fmt.Errorf("%v (see --help)", err))
 	}
 	if o.printVersion {
 		if _, err := fmt.Fprintln(stdout, "chartsec-harden", version); err != nil {
@@ -114,26 +109,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() == 2 && fs.Arg(0) == "completion" {
 		if err := writeCompletion(stdout, fs.Arg(1), fs); err != nil {
-			fmt.Fprintf(stderr, "chartsec-harden: %v\n", err)
-			return exitError
+			return usageError(stderr, o.reportFile, err)
 		}
 		return exitOK
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "chartsec-harden: unexpected argument %q: manifests are read from stdin\n", fs.Arg(0))
-		return exitError
-	}
-	failOn, err := report.ParseSeverity(o.failOn)
-	switch {
-	case err != nil:
-		fmt.Fprintf(stderr, "chartsec-harden: --fail-on: %v\n", err)
-		return exitError
-	case o.check && o.verify != "":
-		fmt.Fprintln(stderr, "chartsec-harden: --check already evaluates Pod Security Standards; use --verify only when transforming")
-		return exitError
-	case o.check && o.diff:
-		fmt.Fprintln(stderr, "chartsec-harden: --check changes nothing, so there is no diff; use --diff without --check")
-		return exitError
+	failOn, err := validateFlags(fs, o)
+	if err != nil {
+		return usageError(stderr, o.reportFile, err)
 	}
 	if o.listControls {
 		cfg, err := loadConfig(fs, o)
@@ -146,21 +128,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	switch o.reportFormat {
-	case "", "text", "json", "sarif":
-	default:
-		fmt.Fprintf(stderr, "chartsec-harden: --report: unknown format %q (text, json, sarif)\n", o.reportFormat)
-		return exitError
-	}
 	noticeTerminal(stdin, stderr)
 	rep := &report.Report{}
-	out, code, runErr := execute(fs, o, failOn, stdin, rep)
-	if runErr != nil {
+	out, failing, runErr := execute(fs, o, failOn, stdin, rep)
+	code := exitOK
+	switch {
+	case runErr != nil:
+		code = exitError
 		// What a failed run did is undone (nothing reaches stdout): a
 		// summary of it would only mislead.
 		rep = &report.Report{}
+	case len(failing) > 0:
+		code = exitFindings
 	}
-	if err := writeReport(o, rep, runErr, stderr); err != nil {
+	rep.SetWritten(code == exitOK)
+	if err := writeReport(o, rep, runErr, verdict(o, failOn, failing), stderr); err != nil {
 		fmt.Fprintf(stderr, "chartsec-harden: error: writing the report: %v\n", err)
 		return exitError
 	}
@@ -173,6 +155,48 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return code
 }
 
+// validateFlags checks every flag's value before any work is done, so
+// that a typo is the only thing reported.
+func validateFlags(fs *pflag.FlagSet, o options) (report.Severity, error) {
+	if fs.NArg() > 0 {
+		return 0, fmt.Errorf("unexpected argument %q: manifests are read from stdin", fs.Arg(0))
+	}
+	failOn, err := report.ParseSeverity(o.failOn)
+	if err != nil {
+		return 0, fmt.Errorf("--fail-on: %w", err)
+	}
+	if o.check && o.verify != "" {
+		return 0, errors.New("--check and --verify cannot be combined: --check already evaluates Pod Security Standards; use --verify only when transforming")
+	}
+	if o.check && o.diff {
+		return 0, errors.New("--check changes nothing, so there is no diff; use --diff without --check")
+	}
+	switch o.reportFormat {
+	case "", "text", "json", "sarif":
+	default:
+		return 0, fmt.Errorf("--report: unknown format %q (text, json, sarif)", o.reportFormat)
+	}
+	switch o.verify {
+	case "", "restricted", "baseline":
+	default:
+		return 0, fmt.Errorf("--verify: unknown level %q (restricted, baseline)", o.verify)
+	}
+	return failOn, nil
+}
+
+// usageError reports a usage error on stderr and in the report file:
+// Helm 4 hides stderr, and --post-renderer-args typos are common.
+func usageError(stderr io.Writer, reportFile string, err error) int {
+	msg := fmt.Sprintf("chartsec-harden: error: %v\n", err)
+	fmt.Fprint(stderr, msg)
+	if reportFile != "" {
+		if werr := os.WriteFile(reportFile, []byte(msg), 0o644); werr != nil {
+			fmt.Fprintf(stderr, "chartsec-harden: error: writing the report file: %v\n", werr)
+		}
+	}
+	return exitError
+}
+
 func mode(o options) string {
 	switch {
 	case o.check:
@@ -183,77 +207,146 @@ func mode(o options) string {
 	return "transform"
 }
 
-// execute runs the mode; what it returns for stdout is written only when
-// the exit code is 0.
-func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Reader, rep *report.Report) (harden.Output, int, error) {
+// execute runs the mode. What it returns for stdout is written only when
+// there is no error and no failing finding: the findings at or above
+// --fail-on of a --check, or of a --verify's evaluation.
+func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Reader, rep *report.Report) (harden.Output, []report.Finding, error) {
 	cfg, err := loadConfig(fs, o)
 	if err != nil {
-		return nil, exitError, err
+		return nil, nil, err
 	}
 	in, err := readAll(stdin)
 	if err != nil {
-		return nil, exitError, fmt.Errorf("reading stdin: %w", err)
+		return nil, nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	// A KRM function call is unwrapped once, for every mode: its items are
+	// the stream, its function config is laid over --config and the flags.
+	stream := in
+	var krm *harden.ResourceList
+	if harden.IsResourceList(in) {
+		if krm, err = harden.ReadResourceList(in); err != nil {
+			return nil, nil, err
+		}
+		if cfg, err = krm.Config(cfg); err != nil {
+			return nil, nil, err
+		}
+		stream = krm.Items
 	}
 	if o.check {
-		if err := harden.Check(in, cfg, rep); err != nil {
-			return nil, exitError, err
+		if err := harden.Check(stream, cfg, rep); err != nil {
+			return nil, nil, err
 		}
-		if worst, any := rep.Worst(); any && worst >= failOn {
-			return nil, exitFindings, nil
+		if failing := atLeast(rep, failOn); len(failing) > 0 {
+			return nil, failing, nil
 		}
-		return harden.Output{in}, exitOK, nil
+		return harden.Output{in}, nil, nil
 	}
-	var out harden.Output
-	if harden.IsResourceList(in) {
-		b, err := harden.RunResourceList(in, cfg, rep)
-		out = harden.Output{b}
-		if err != nil {
-			return nil, exitError, err
-		}
-	} else if out, err = harden.Render(in, cfg, rep); err != nil {
-		return nil, exitError, err
+	out, err := harden.Render(stream, cfg, rep)
+	if err != nil {
+		return nil, nil, err
 	}
 	if o.verify != "" {
 		verified := &report.Report{}
 		if err := harden.Verify(out.Bytes(), cfg, o.verify, verified); err != nil {
 			// The user has the input, not the output: name the input's line
 			// when the input has the same fault.
-			if inErr := harden.Check(in, cfg, &report.Report{}); inErr != nil {
+			if inErr := harden.Check(stream, cfg, &report.Report{}); inErr != nil {
 				err = inErr
 			}
-			return nil, exitError, err
+			return nil, nil, err
 		}
-		failed := false
 		for _, f := range verified.Findings() {
 			rep.Add(f)
-			failed = failed || f.Severity >= failOn
 		}
-		if failed {
-			return nil, exitFindings, nil
+		if failing := atLeast(verified, failOn); len(failing) > 0 {
+			return nil, failing, nil
 		}
+	}
+	if krm != nil {
+		b, err := krm.Answer(out.Bytes())
+		if err != nil {
+			return nil, nil, err
+		}
+		out = harden.Output{b}
 	}
 	if o.diff {
 		if out, err = diffOutput(in, out); err != nil {
-			return nil, exitError, err
+			return nil, nil, err
 		}
 	}
-	return out, exitOK, nil
+	return out, nil, nil
+}
+
+// atLeast returns the findings a gate fails on: not fixed, at or above
+// the fail level.
+func atLeast(rep *report.Report, failOn report.Severity) []report.Finding {
+	var out []report.Finding
+	for _, f := range rep.Findings() {
+		if !f.Changed && f.Severity >= failOn {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// verdict is the one line that ends a failing --check or --verify: what
+// failed, and that nothing was written to stdout. Empty when nothing
+// failed.
+func verdict(o options, failOn report.Severity, failing []report.Finding) string {
+	if len(failing) == 0 {
+		return ""
+	}
+	bySeverity := map[report.Severity]int{}
+	objects := map[report.Object]bool{}
+	workloads := true
+	for _, f := range failing {
+		bySeverity[f.Severity]++
+		objects[f.Object] = true
+		workloads = workloads && f.Control == "podSecurityStandards"
+	}
+	var counts []string
+	for _, s := range []report.Severity{report.Error, report.Warning, report.Info} {
+		if n := bySeverity[s]; n > 0 {
+			counts = append(counts, plural(n, s.String()))
+		}
+	}
+	noun := "object"
+	if workloads {
+		noun = "workload"
+	}
+	what := "--check"
+	if o.verify != "" {
+		what = "--verify " + o.verify
+	}
+	return fmt.Sprintf("chartsec-harden: FAILED %s: %s in %s (--fail-on %s); nothing was written to stdout",
+		what, strings.Join(counts, " and "), plural(len(objects), noun), failOn)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // writeReport writes the report to stderr, and to --report-file when set
 // (Helm 4 shows nothing of a post-renderer's stderr). A text error line
-// always reaches stderr; the JSON and SARIF reports carry it too.
-func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) error {
+// always reaches stderr; the JSON and SARIF reports carry it too. The
+// verdict of a failing gate ends the text report; the JSON and SARIF
+// reports carry it, and stderr gets it as its last line when they go to
+// the report file.
+func writeReport(o options, rep *report.Report, runErr error, verdict string, stderr io.Writer) error {
 	var buf bytes.Buffer
 	var err error
 	if o.reportFormat == "json" {
 		rep.FillHints(transform.RuleHelp)
 	}
+	run := report.Run{ToolVersion: version, Mode: mode(o), Err: runErr, Verdict: verdict}
 	switch o.reportFormat {
 	case "json":
-		err = rep.WriteJSON(&buf, report.Run{ToolVersion: version, Mode: mode(o), Err: runErr})
+		err = rep.WriteJSON(&buf, run)
 	case "sarif":
-		err = rep.WriteSARIF(&buf, report.Run{ToolVersion: version, Mode: mode(o), Err: runErr}, transform.RuleText)
+		err = rep.WriteSARIF(&buf, run, transform.RuleText)
 	case "text":
 		err = rep.WriteText(&buf)
 	default:
@@ -268,8 +361,13 @@ func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) 
 		return err
 	}
 	structured := o.reportFormat == "json" || o.reportFormat == "sarif"
-	if runErr != nil && !structured {
-		fmt.Fprintf(&buf, "chartsec-harden: error: %v\n", runErr)
+	if !structured {
+		if runErr != nil {
+			fmt.Fprintf(&buf, "chartsec-harden: error: %v\n", runErr)
+		}
+		if verdict != "" {
+			fmt.Fprintln(&buf, verdict)
+		}
 	}
 	if o.reportFile != "" {
 		if err := os.WriteFile(o.reportFile, buf.Bytes(), 0o644); err != nil {
@@ -284,6 +382,9 @@ func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) 
 			if runErr != nil {
 				fmt.Fprintf(stderr, "chartsec-harden: error: %v\n", runErr)
 			}
+			if verdict != "" {
+				fmt.Fprintln(stderr, verdict)
+			}
 			return nil
 		}
 	}
@@ -292,17 +393,23 @@ func writeReport(o options, rep *report.Report, runErr error, stderr io.Writer) 
 }
 
 // reportFileArg finds the report file when the flags themselves did not
-// parse: --report-file PATH, --report-file=PATH, or CHARTSEC_REPORT_FILE.
+// parse: --report-file PATH or --report-file=PATH wherever it stands
+// (the last one wins, as when the flags parse), else CHARTSEC_REPORT_FILE.
 func reportFileArg(args []string) string {
-	for i, a := range args {
-		if v, ok := strings.CutPrefix(a, "--report-file="); ok {
-			return v
+	path := os.Getenv("CHARTSEC_REPORT_FILE")
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
 		}
-		if a == "--report-file" && i+1 < len(args) {
-			return args[i+1]
+		if v, ok := strings.CutPrefix(a, "--report-file="); ok {
+			path = v
+		} else if a == "--report-file" && i+1 < len(args) {
+			path = args[i+1]
+			i++
 		}
 	}
-	return os.Getenv("CHARTSEC_REPORT_FILE")
+	return path
 }
 
 // readAll reads stdin; a regular file (helm template > f; tool < f) is read

@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	_ "github.com/chartsec/chartsec-harden/internal/golden"
+	"github.com/chartsec/chartsec-harden/transform"
+	yamlv3 "gopkg.in/yaml.v3"
 )
 
 const deployment = `---
@@ -229,9 +234,12 @@ func TestKRMFunction(t *testing.T) {
 
 // TestCorpusCheckAndVerify: --check on the raw renders fails (exit 1,
 // nothing on stdout) exactly for the charts with a workload that fails
-// restricted and is not host-level, and passes the others through
-// unchanged; --verify after hardening passes every chart, listing the
-// host-level workloads as not verified.
+// Pod Security Standards and is not accepted by an exemption, and passes
+// the others through unchanged. --verify after hardening passes every
+// chart whose workloads all pass baseline; a chart with host-level
+// workloads fails, each of them named with the exemption that accepts it,
+// and with those exemptions as config it passes, listing them as not
+// verified.
 func TestCorpusCheckAndVerify(t *testing.T) {
 	dir := os.Getenv("CHARTSEC_CORPUS")
 	if dir == "" {
@@ -244,7 +252,8 @@ func TestCorpusCheckAndVerify(t *testing.T) {
 		}
 		t.Skipf("no corpus at %s", dir)
 	}
-	failed := 0
+	snippetRE := regexp.MustCompile(`only an exemption accepts it: (exclude: \[.*\]) in the config`)
+	failed, hostCharts := 0, 0
 	for _, f := range files {
 		in, err := os.ReadFile(f)
 		if err != nil {
@@ -252,27 +261,78 @@ func TestCorpusCheckAndVerify(t *testing.T) {
 		}
 		name := filepath.Base(f)
 		code, stdout, stderr := runCLI(t, string(in), "--check", "--report", "text")
-		rootFails := strings.Contains(stderr, "[error]          podSecurityStandards.")
+		fails := strings.Contains(stderr, "[error]          podSecurityStandards.")
 		switch {
-		case code == exitFindings && rootFails && stdout == "":
+		case code == exitFindings && fails && stdout == "" && lastLine(stderr) != "" && strings.HasPrefix(lastLine(stderr), "chartsec-harden: FAILED --check: "):
 			failed++
-		case code == exitOK && !rootFails && stdout == string(in):
+		case code == exitOK && !fails && stdout == string(in):
 		default:
-			t.Errorf("%s: --check exit %d, %d bytes out, restricted errors %v", name, code, len(stdout), rootFails)
+			t.Errorf("%s: --check exit %d, %d bytes out, errors %v, last line %q", name, code, len(stdout), fails, lastLine(stderr))
 		}
+
 		code, stdout, stderr = runCLI(t, string(in), "--verify", "--report", "text")
-		if code != exitOK || stdout == "" {
-			t.Errorf("%s: --verify exit %d:\n%s", name, code, stderr)
+		hostLevel := strings.Count(stderr, "[warning]        podSecurity.hostLevel: not hardened")
+		baseline := snippetRE.FindAllStringSubmatch(stderr, -1)
+		if len(baseline) < hostLevel {
+			t.Errorf("%s: %d host-level workloads, but --verify fails only %d at baseline", name, hostLevel, len(baseline))
 		}
-		if strings.Contains(string(in), "hostNetwork: true") && !strings.Contains(stderr, "not verified at restricted: host-level pod") {
-			t.Errorf("%s: --verify does not list its host-level workload", name)
+		if len(baseline) == 0 {
+			if code != exitOK || stdout == "" {
+				t.Errorf("%s: --verify exit %d:\n%s", name, code, stderr)
+			}
+			continue
+		}
+		hostCharts++
+		if code != exitFindings || stdout != "" || !strings.HasPrefix(lastLine(stderr), "chartsec-harden: FAILED --verify restricted: ") ||
+			!strings.HasSuffix(lastLine(stderr), "nothing was written to stdout") {
+			t.Errorf("%s: --verify with %d baseline failures: exit %d, %d bytes out, last line %q", name, len(baseline), code, len(stdout), lastLine(stderr))
+		}
+		// The snippets, as config, accept exactly those workloads: each
+		// names its workload by kind and name.
+		var exclude []transform.ExcludeRule
+		for _, m := range baseline {
+			var c struct{ Exclude []transform.ExcludeRule }
+			if err := yamlv3.Unmarshal([]byte(m[1]), &c); err != nil || len(c.Exclude) == 0 {
+				t.Fatalf("%s: snippet %q: %v", name, m[1], err)
+			}
+			for _, r := range c.Exclude {
+				if r.Kind == "" || r.Name == "" || strings.Join(r.Controls, ",") != transform.PodSecurityStandards {
+					t.Errorf("%s: snippet %q does not name one workload's podSecurityStandards", name, m[1])
+				}
+			}
+			exclude = append(exclude, c.Exclude...)
+		}
+		cfgFile := filepath.Join(t.TempDir(), "exempt.yaml")
+		cfg, err := yamlv3.Marshal(map[string]any{"exclude": exclude})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(cfgFile, cfg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr = runCLI(t, string(in), "--verify", "--report", "text", "--config", cfgFile)
+		if code != exitOK || stdout == "" || strings.Contains(stderr, "podSecurityStandards.baseline") {
+			t.Errorf("%s: --verify with the snippets as config: exit %d:\n%s", name, code, stderr)
+		}
+		if got := strings.Count(stderr, "[warning]        podSecurityStandards.accepted: fails baseline"); got != len(baseline) {
+			t.Errorf("%s: %d workloads accepted at baseline, want %d", name, got, len(baseline))
+		}
+		code, _, stderr = runCLI(t, string(in), "--check", "--report", "text", "--config", cfgFile)
+		if strings.Contains(stderr, "podSecurityStandards.baseline") {
+			t.Errorf("%s: --check with the snippets as config still fails baseline (exit %d)", name, code)
 		}
 	}
-	// The corpus has charts that run as root (MANIFEST.tsv); a check that
-	// flags none, or all, is broken.
-	if failed == 0 || failed == len(files) {
-		t.Errorf("--check failed %d of %d charts", failed, len(files))
+	// The corpus has charts that run as root, and node agents (MANIFEST.tsv);
+	// a check that flags none, or all, is broken.
+	if failed == 0 || failed == len(files) || hostCharts == 0 {
+		t.Errorf("--check failed %d of %d charts; --verify found host-level workloads in %d", failed, len(files), hostCharts)
 	}
+	t.Logf("--check fails %d of %d charts; %d charts have workloads that fail baseline after hardening", failed, len(files), hostCharts)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
 }
 
 // TestReadmeExample: the README's before/after example is what the tool
@@ -299,5 +359,242 @@ func TestReadmeExample(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), strings.TrimSpace(stderr)) {
 		t.Errorf("the README's summary example is stale; the tool now says:\n%s", stderr)
+	}
+}
+
+// TestResourceListDetection: only a stream of exactly one document whose
+// own apiVersion and kind are config.kubernetes.io/v1 ResourceList is a
+// KRM function call; text that mentions them is an ordinary document, and
+// nothing of the stream is lost.
+func TestResourceListDetection(t *testing.T) {
+	mention := `---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: krm-docs
+data:
+  example.yaml: |
+    apiVersion: config.kubernetes.io/v1
+    kind: ResourceList
+    items: []
+`
+	flow := "---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: flow}, data: {a: \"kind: ResourceList config.kubernetes.io/v1\"}}\n"
+	rlAmongOthers := "---\napiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n" + deployment
+	for name, in := range map[string]string{
+		"a ConfigMap that mentions a ResourceList, first": mention + deployment,
+		"a ConfigMap that mentions a ResourceList, last":  deployment + mention,
+		"a ConfigMap that mentions a ResourceList, alone": mention,
+		"a flow-style mention":                            flow + deployment,
+		"a ResourceList among other documents":            rlAmongOthers,
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, in, "--quiet")
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if strings.HasPrefix(stdout, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n") {
+				t.Fatalf("answered as a KRM function:\n%s", stdout)
+			}
+			for _, name := range []string{"name: krm-docs", "name: flow", "name: web", "kind: ResourceList"} {
+				if strings.Count(stdout, name) < strings.Count(in, name) {
+					t.Errorf("output lost %q:\n%s", name, stdout)
+				}
+			}
+			if strings.Contains(in, "name: web") && !strings.Contains(stdout, "readOnlyRootFilesystem: true") {
+				t.Errorf("the Deployment was not hardened:\n%s", stdout)
+			}
+			if strings.Contains(in, "krm-docs") && !strings.Contains(stdout, "krm-docs") {
+				t.Errorf("the ConfigMap is lost:\n%s", stdout)
+			}
+		})
+	}
+}
+
+// resourceList wraps documents in a KRM function call with a function
+// config spec.
+func resourceList(spec string, items ...string) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
+	if spec != "" {
+		b.WriteString("functionConfig:\n  apiVersion: chartsec.io/v1alpha1\n  kind: ChartsecHarden\n  spec:\n")
+		for _, l := range strings.Split(strings.TrimSpace(spec), "\n") {
+			b.WriteString("    " + l + "\n")
+		}
+	}
+	b.WriteString("items:\n")
+	for _, it := range items {
+		for i, l := range strings.Split(strings.TrimSpace(it), "\n") {
+			if i == 0 {
+				b.WriteString("- " + l + "\n")
+			} else {
+				b.WriteString("  " + l + "\n")
+			}
+		}
+	}
+	return b.String()
+}
+
+const rootDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: root-app
+spec:
+  template:
+    spec:
+      securityContext:
+        runAsUser: 0
+      containers:
+      - name: app
+        image: example/app:1.0
+        securityContext:
+          capabilities:
+            add: [SYS_ADMIN]
+`
+
+// TestResourceListModes: --check and --verify see a ResourceList's items,
+// exactly as they see the same documents as a plain stream.
+func TestResourceListModes(t *testing.T) {
+	plain := "---\n" + rootDeployment
+	krm := resourceList("", rootDeployment)
+	for _, args := range [][]string{{"--check"}, {"--verify"}, {"--verify=baseline"}, {"--check", "--fail-on", "info"}} {
+		pc, pout, perr := runCLI(t, plain, append([]string{"--report", "text"}, args...)...)
+		kc, kout, kerr := runCLI(t, krm, append([]string{"--report", "text"}, args...)...)
+		if pc != exitFindings || kc != pc || pout != "" || kout != "" {
+			t.Errorf("%v: plain exit %d, ResourceList exit %d (want %d, no stdout)", args, pc, kc, exitFindings)
+		}
+		if perr != kerr {
+			t.Errorf("%v: the ResourceList's report differs from the plain stream's:\n%s\n---\n%s", args, kerr, perr)
+		}
+		if !strings.Contains(kerr, "Deployment root-app") || !strings.Contains(kerr, "SYS_ADMIN") {
+			t.Errorf("%v: the report does not name the item:\n%s", args, kerr)
+		}
+	}
+	// Passing: the answer of --check is the input; of --verify, the
+	// hardened ResourceList.
+	ok := resourceList("", strings.Replace(strings.Replace(rootDeployment, "runAsUser: 0", "runAsUser: 10", 1), "add: [SYS_ADMIN]", "add: [CHOWN]", 1))
+	code, stdout, stderr := runCLI(t, ok, "--verify", "--quiet")
+	if code != exitOK || !strings.HasPrefix(stdout, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n") || !strings.Contains(stdout, "readOnlyRootFilesystem: true") {
+		t.Errorf("--verify: exit %d, %s\n%s", code, stderr, stdout)
+	}
+}
+
+// TestResourceListConfigLayers: the function config is laid over --config
+// and the flags, not over the built-in defaults.
+func TestResourceListConfigLayers(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "chartsec.yaml")
+	if err := os.WriteFile(cfg, []byte("podSecurity:\n  runAsGroup: 777\n  fsGroup: 888\nimages:\n  pullSecrets: [from-config]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := resourceList("podSecurity:\n  runAsUser: 4321\n  fsGroup: 999\n", strings.TrimPrefix(deployment, "---\n# Source: web/templates/deployment.yaml\n"))
+	code, stdout, stderr := runCLI(t, in, "--quiet", "--config", cfg, "--pull-policy", "IfNotPresent")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"runAsUser: 4321",               // function config
+		"fsGroup: 999",                  // function config over --config
+		"runAsGroup: 777",               // --config, kept under the function config
+		"- name: from-config",           // --config
+		"imagePullPolicy: IfNotPresent", // flag
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	// A bad function config is an error, named as such.
+	code, stdout, stderr = runCLI(t, resourceList("podSecurity:\n  runAsUser: 0\n", rootDeployment), "--check")
+	if code != exitError || stdout != "" || !strings.Contains(stderr, "functionConfig: podSecurity.runAsUser: 0") {
+		t.Errorf("bad function config: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestUsageErrorsReachReportFile: Helm 4 hides stderr, so every usage
+// error is also written to --report-file, wherever that flag stands, and
+// nothing else is done first.
+func TestUsageErrorsReachReportFile(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--fail-on=critical"}, `--fail-on: unknown severity "critical"`},
+		{[]string{"--report=xml"}, `--report: unknown format "xml"`},
+		{[]string{"stray"}, `unexpected argument "stray"`},
+		{[]string{"--check", "--verify"}, "--check and --verify cannot be combined"},
+		{[]string{"--verify=strict"}, `--verify: unknown level "strict"`},
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
+		{[]string{"--run-as-user", "root"}, `invalid argument "root"`},
+		{[]string{"--run-as-user", "0"}, "podSecurity.runAsUser: 0"},
+		{[]string{"--disable", "nope"}, `unknown control "nope"`},
+	}
+	for _, c := range cases {
+		for _, where := range []string{"first", "last", "env"} {
+			t.Run(strings.Join(c.args, " ")+" "+where, func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "report.txt")
+				args := append([]string{}, c.args...)
+				switch where {
+				case "first":
+					args = append([]string{"--report-file", path}, args...)
+				case "last":
+					args = append(args, "--report-file="+path)
+				case "env":
+					t.Setenv("CHARTSEC_REPORT_FILE", path)
+				}
+				code, stdout, stderr := runCLI(t, deployment, args...)
+				b, err := os.ReadFile(path)
+				if code != exitError || stdout != "" || err != nil || !strings.Contains(string(b), c.want) || !strings.Contains(stderr, c.want) {
+					t.Fatalf("exit %d, stdout %q, stderr %q, report %q (%v); want exit 2 and %q in both", code, stdout, stderr, b, err, c.want)
+				}
+				// Validated before any work: no summary of a hardening.
+				if strings.Contains(stderr, "hardened") || strings.Contains(string(b), "hardened") {
+					t.Errorf("a summary before the usage error:\n%s", stderr)
+				}
+			})
+		}
+	}
+}
+
+// TestVerdict: a failing --check or --verify ends stderr and the report
+// file with one verdict line; the text report does not speak of changes
+// made when nothing was written; JSON carries the verdict.
+func TestVerdict(t *testing.T) {
+	in := "---\n" + rootDeployment
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--check"}, "chartsec-harden: FAILED --check: 1 error in 1 workload (--fail-on error); nothing was written to stdout"},
+		{[]string{"--verify"}, "chartsec-harden: FAILED --verify restricted: 1 error in 1 workload (--fail-on error); nothing was written to stdout"},
+		{[]string{"--verify", "--report", "text"}, "chartsec-harden: FAILED --verify restricted: 1 error in 1 workload (--fail-on error); nothing was written to stdout"},
+		{[]string{"--check", "--fail-on", "warning"}, "chartsec-harden: FAILED --check: 1 error and WARNINGS in 1 object (--fail-on warning); nothing was written to stdout"},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "report")
+			code, stdout, stderr := runCLI(t, in, append(c.args, "--report-file", path)...)
+			b, _ := os.ReadFile(path)
+			if code != exitFindings || stdout != "" {
+				t.Fatalf("exit %d, %d bytes out", code, len(stdout))
+			}
+			// The warnings the summary lists, counted.
+			c.want = strings.Replace(c.want, "WARNINGS", fmt.Sprintf("%d warnings", strings.Count("\n"+stderr, "\nchartsec-harden: warning ")), 1)
+			if lastLine(stderr) != c.want || lastLine(string(b)) != c.want {
+				t.Errorf("last lines:\n  stderr %q\n  report %q\nwant %q", lastLine(stderr), lastLine(string(b)), c.want)
+			}
+			if strings.Count(stderr, "FAILED") != 1 || strings.Contains(stderr, "changes made") || strings.Contains(stderr, "chartsec-harden: hardened ") {
+				t.Errorf("stderr speaks of changes made, or has more than one verdict:\n%s", stderr)
+			}
+		})
+	}
+	path := filepath.Join(t.TempDir(), "report.json")
+	code, _, stderr := runCLI(t, in, "--verify", "--report", "json", "--report-file", path)
+	b, _ := os.ReadFile(path)
+	var rep struct{ Verdict string }
+	if err := json.Unmarshal(b, &rep); err != nil || code != exitFindings || !strings.HasPrefix(rep.Verdict, "chartsec-harden: FAILED --verify") || lastLine(stderr) != rep.Verdict {
+		t.Errorf("JSON: exit %d, verdict %q (%v), stderr %q", code, rep.Verdict, err, stderr)
+	}
+	// A passing run has no verdict line, and its text report counts the
+	// changes it made.
+	code, _, stderr = runCLI(t, deployment, "--verify", "--report", "text")
+	if code != exitOK || strings.Contains(stderr, "FAILED") || !strings.Contains(lastLine(stderr), "changes made") {
+		t.Errorf("passing --verify: exit %d, last line %q", code, lastLine(stderr))
 	}
 }

@@ -25,7 +25,8 @@ func TestReports(t *testing.T) {
 		{"transform", nil, exitOK},
 		{"check", []string{"--check"}, exitFindings},
 		{"check-fail-on-never", []string{"--check", "--fail-on", "error", "--disable", "podSecurity,containerSecurity,capabilities"}, exitFindings},
-		{"verify", []string{"--verify"}, exitOK},
+		{"verify", []string{"--verify", "--config", "testdata/reports/exempt-agent.yaml"}, exitOK},
+		{"verify-host-level", []string{"--verify"}, exitFindings},
 		{"verify-fails", []string{"--verify", "--config", "testdata/reports/allow-chown.yaml"}, exitFindings},
 	}
 	for _, c := range cases {

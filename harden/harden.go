@@ -174,7 +174,8 @@ func reportInput(scope *transform.Scope, docs []*manifest.Doc) {
 }
 
 // reportExemptions lists every exemption that applies, so that they stay
-// visible in review, and warns of skip annotations naming no control.
+// visible in review, says which host-level workloads are not hardened,
+// and warns of skip annotations naming no control.
 func reportExemptions(scope *transform.Scope, nodes []*yaml.RNode) {
 	for _, n := range nodes {
 		w := scope.Workload(n)
@@ -184,8 +185,9 @@ func reportExemptions(scope *transform.Scope, nodes []*yaml.RNode) {
 		for _, e := range w.Exemptions {
 			w.Found("exemption", "applied", report.Info, "", "exempt: "+e)
 		}
+		w.ReportHostLevel()
 		for _, c := range w.UnknownControls {
-			w.Found("exemption", "unknownControl", report.Warning, "", "unknown control "+c+": it exempts nothing (controls: "+strings.Join(transform.Controls, ", ")+")")
+			w.Found("exemption", "unknownControl", report.Warning, "", "unknown control "+c+": it exempts nothing (controls: "+transform.PodSecurityStandards+", "+strings.Join(transform.Controls, ", ")+")")
 		}
 	}
 }

@@ -14,6 +14,7 @@ const JSONVersion = 1
 //	{"version": 1, "tool": "chartsec-harden", "toolVersion": "...",
 //	 "mode": "transform" | "check" | "verify",
 //	 "error": "...",                       // only when the run failed
+//	 "verdict": "...",                     // only when a --check or --verify failed
 //	 "findings": [{"id", "control", "rule", "severity", "changed",
 //	               "document", "kind", "name", "namespace", "source",
 //	               "line", "container", "message", "hint"}],
@@ -24,6 +25,7 @@ type JSONReport struct {
 	ToolVersion string        `json:"toolVersion"`
 	Mode        string        `json:"mode"`
 	Error       string        `json:"error,omitempty"`
+	Verdict     string        `json:"verdict,omitempty"`
 	Findings    []JSONFinding `json:"findings"`
 	Summary     Counts        `json:"summary"`
 }
@@ -51,12 +53,14 @@ type Run struct {
 	ToolVersion string
 	Mode        string
 	Err         error // the run's error, if it failed
+	// Verdict is the line that says why a --check or --verify failed.
+	Verdict string
 }
 
 // WriteJSON writes the report as JSON.
 func (r *Report) WriteJSON(w io.Writer, run Run) error {
 	out := JSONReport{Version: JSONVersion, Tool: "chartsec-harden", ToolVersion: run.ToolVersion, Mode: run.Mode,
-		Findings: []JSONFinding{}, Summary: r.Count()}
+		Verdict: run.Verdict, Findings: []JSONFinding{}, Summary: r.Count()}
 	if run.Err != nil {
 		out.Error = run.Err.Error()
 	}

@@ -86,6 +86,26 @@ func (f Finding) ID() string { return f.Control + "." + f.Rule }
 type Report struct {
 	mu       sync.Mutex
 	findings []Finding
+	// unwritten is true when the output was not written (an error, or a
+	// failing gate): the changes were made, but no one will see them.
+	unwritten bool
+}
+
+// SetWritten says whether the hardened output was written to stdout, so
+// that the report never speaks of changes made when nothing was written.
+func (r *Report) SetWritten(written bool) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.unwritten = !written
+	r.mu.Unlock()
+}
+
+func (r *Report) written() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.unwritten
 }
 
 // Add records a finding.
@@ -167,8 +187,9 @@ func (r *Report) Worst() (Severity, bool) {
 	return worst, any
 }
 
-// WriteSummary writes one line per object: what changed, by control, and
-// then one line per warning or error found.
+// WriteSummary writes one line per object: what changed, by control, what
+// is exempt (so that exemptions stay visible in review), and then one line
+// per warning or error found.
 func (r *Report) WriteSummary(w io.Writer) error {
 	fs := r.Findings()
 	var lines []string
@@ -191,7 +212,19 @@ func (r *Report) WriteSummary(w io.Writer) error {
 			if group[0].Object.Generated {
 				verb = "added"
 			}
+			if !r.written() {
+				verb = "would have " + verb + " (not written)"
+			}
 			lines = append(lines, fmt.Sprintf("%s %s: %s", verb, objectLabel(group[0].Object), strings.Join(changed, ", ")))
+		}
+		var exempt []string
+		for _, f := range group {
+			if f.ID() == "exemption.applied" {
+				exempt = append(exempt, strings.TrimPrefix(f.Message, "exempt: "))
+			}
+		}
+		if len(exempt) > 0 {
+			lines = append(lines, fmt.Sprintf("exempt %s: %s", objectLabel(group[0].Object), strings.Join(exempt, "; ")))
 		}
 		for _, f := range group {
 			if f.Severity >= Warning {

@@ -46,6 +46,7 @@ type sarifMessage struct {
 type sarifInvocation struct {
 	ExecutionSuccessful        bool                `json:"executionSuccessful"`
 	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	Properties                 map[string]string   `json:"properties,omitempty"`
 }
 
 type sarifNotification struct {
@@ -112,6 +113,9 @@ func (r *Report) WriteSARIF(w io.Writer, run Run, text RuleText) error {
 	inv := sarifInvocation{ExecutionSuccessful: run.Err == nil}
 	if run.Err != nil {
 		inv.ToolExecutionNotifications = []sarifNotification{{Level: "error", Message: sarifMessage{run.Err.Error()}}}
+	}
+	if run.Verdict != "" {
+		inv.Properties = map[string]string{"verdict": run.Verdict}
 	}
 	results := []sarifResult{}
 	for _, f := range fs {

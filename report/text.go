@@ -9,6 +9,10 @@ import (
 // order, then a line of counts.
 func (r *Report) WriteText(w io.Writer) error {
 	fs := r.Findings()
+	changed := "changed"
+	if !r.written() {
+		changed = "would change"
+	}
 	var last Object
 	for i, f := range fs {
 		if i == 0 || f.Object != last {
@@ -19,9 +23,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		state := f.Severity.String()
 		if f.Changed {
-			state = "changed"
+			state = changed
 			if f.Severity >= Warning {
-				state = "changed, " + f.Severity.String()
+				state = changed + ", " + f.Severity.String()
 			}
 		}
 		line := fmt.Sprintf("  %-16s %s%s: %s", "["+state+"]", f.ID(), containerLabel(f.Container), f.Message)
@@ -33,7 +37,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	c := r.Count()
-	_, err := fmt.Fprintf(w, "%d findings: %d error, %d warning, %d info; %d changes made\n",
-		len(fs), c.Error, c.Warning, c.Info, c.Changed)
+	made := fmt.Sprintf("%d changes made", c.Changed)
+	if !r.written() {
+		made = "nothing written"
+	}
+	_, err := fmt.Fprintf(w, "%d findings: %d error, %d warning, %d info; %s\n",
+		len(fs), c.Error, c.Warning, c.Info, made)
 	return err
 }

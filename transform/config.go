@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -71,7 +72,15 @@ func DefaultConfig() Config {
 // LoadConfig reads a YAML configuration over the defaults. Unknown keys
 // are errors, so a typo never silently turns a setting off.
 func LoadConfig(r io.Reader) (Config, error) {
-	cfg := DefaultConfig()
+	return LoadConfigOver(DefaultConfig(), r)
+}
+
+// LoadConfigOver reads a YAML configuration over base: the keys it sets
+// replace base's (lists are replaced, not merged); base is not modified.
+// A KRM function config is read this way over --config and the flags.
+func LoadConfigOver(base Config, r io.Reader) (Config, error) {
+	cfg := base
+	cfg.NetworkPolicy.DNSPodLabels = maps.Clone(base.NetworkPolicy.DNSPodLabels) // decoding merges into a map
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return cfg, err
@@ -126,14 +135,17 @@ func configError(err error) error {
 // Validate reports the first setting that cannot work, naming its key.
 func (c Config) Validate() error {
 	for _, d := range c.Disable {
+		if d == PodSecurityStandards {
+			return fmt.Errorf("disable: %s cannot be switched off for every workload: exempt the workloads that need it by name (exclude: [{kind: ..., name: ..., controls: [%s]}])", d, d)
+		}
 		if !slices.Contains(Controls, d) {
 			return fmt.Errorf("disable: unknown control %q (known: %s)", d, strings.Join(Controls, ", "))
 		}
 	}
 	for i, r := range c.Exclude {
 		for _, ctl := range r.Controls {
-			if ctl != AllControls && !slices.Contains(Controls, ctl) {
-				return fmt.Errorf("exclude[%d].controls: unknown control %q (known: all, %s)", i, ctl, strings.Join(Controls, ", "))
+			if !Exemptible(ctl) {
+				return fmt.Errorf("exclude[%d].controls: unknown control %q (known: all, %s, %s)", i, ctl, PodSecurityStandards, strings.Join(Controls, ", "))
 			}
 		}
 	}

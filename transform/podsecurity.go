@@ -32,10 +32,8 @@ var _ kio.Filter = PodSecurity{}
 // Filter implements kio.Filter.
 func (f PodSecurity) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	for _, w := range f.Scope.Workloads(nodes, ControlPodSecurity) {
-		if host := w.HostLevel(); len(host) > 0 {
-			w.Found(ControlPodSecurity, "hostLevel", report.Warning, "",
-				"host-level pod ("+strings.Join(host, ", ")+"): its user, filesystem and host access are left as the chart set them")
-			continue
+		if len(w.HostLevel()) > 0 {
+			continue // reported once per workload, whatever is exempt: ReportHostLevel
 		}
 		if w.Windows() {
 			w.Found(ControlPodSecurity, "windows", report.Info, "", "Windows pod: Linux security contexts not applied")

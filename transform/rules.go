@@ -18,7 +18,7 @@ var rules = map[string]ruleInfo{
 	"podSecurity.fsGroup":             {"Pod has no fsGroup", "Set spec.securityContext.fsGroup so that volumes are writable by the pod's group.", report.Info},
 	"podSecurity.fsGroupChangePolicy": {"fsGroup without fsGroupChangePolicy", "fsGroupChangePolicy: OnRootMismatch keeps large volumes from slowing pod start (kubernetes #130192).", report.Info},
 	"podSecurity.seccompProfile":      {"No RuntimeDefault seccomp profile", "Set securityContext.seccompProfile.type: RuntimeDefault (or Localhost); restricted requires it and Unconfined is refused.", report.Warning},
-	"podSecurity.hostLevel":           {"Host-level pod", "hostNetwork, hostPID, hostIPC, hostPath, hostPort and privileged containers are node-agent features; chartsec-harden reports them and leaves the security context alone. Run such workloads in a namespace that allows them.", report.Warning},
+	"podSecurity.hostLevel":           {"Host-level pod, not hardened", "hostNetwork, hostPID, hostIPC, hostPath, hostPort, privileged containers and capabilities beyond baseline's are node-agent features; chartsec-harden reports them and leaves the pod's identity and filesystem alone. --check and --verify fail such a workload until an exemption from podSecurityStandards names it (the message gives the config snippet); run it in a namespace that allows it.", report.Warning},
 	"podSecurity.windows":             {"Windows pod", "Linux security contexts do not apply to Windows pods.", report.Info},
 
 	"containerSecurity.allowPrivilegeEscalation":    {"Container may escalate privileges", "Set securityContext.allowPrivilegeEscalation: false; restricted requires it.", report.Warning},
@@ -48,9 +48,10 @@ var rules = map[string]ruleInfo{
 	"exemption.applied":                             {"Exemption applied", "A chartsec.io/skip annotation or a config exclude rule switched controls off here.", report.Info},
 	"exemption.unknownControl":                      {"Skip annotation names no control", "Fix the control name; as written it exempts nothing.", report.Warning},
 	"podSecurityStandards.restricted":               {"Fails Pod Security Standards restricted", "The reason is the upstream pod-security-admission check's; fix it in the chart or let chartsec-harden transform it.", report.Error},
-	"podSecurityStandards.baseline":                 {"Fails Pod Security Standards baseline", "The reason is the upstream pod-security-admission check's.", report.Error},
+	"podSecurityStandards.baseline":                 {"Fails Pod Security Standards baseline", "The reason is the upstream pod-security-admission check's. No transform fixes host access: fix the chart, or accept the workload (or only the failing containers) with the exclude entry the message gives, controls: [podSecurityStandards].", report.Error},
+	"podSecurityStandards.accepted":                 {"Pod Security Standards failure accepted by an exemption", "An exemption from podSecurityStandards (or all) names this workload or container; a namespace enforcing the level would still refuse it.", report.Warning},
 	"podSecurityStandards.exempt":                   {"Not verified: exempt", "An exemption (annotation or config) switched off controls that Pod Security Standards check.", report.Info},
-	"podSecurityStandards.hostLevel":                {"Not verified: host-level", "Host-level pods cannot pass restricted; run them in a namespace that allows them.", report.Info},
+	"podSecurityStandards.hostLevel":                {"Not verified: host-level, accepted", "The pod fails baseline and an exemption accepts it; host-level pods cannot pass restricted: run them in a namespace that allows them.", report.Info},
 }
 
 // RuleText gives the SARIF short description and help of a finding id.

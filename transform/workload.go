@@ -38,6 +38,19 @@ var Controls = []string{
 	ControlLimitRange, ControlSecrets,
 }
 
+// PodSecurityStandards names the gate of --check and --verify in
+// exemptions: a workload (or container) exempt from it may fail Pod
+// Security Standards baseline, which is otherwise an error. It is not a
+// control: nothing switches it off for every workload, only an exemption
+// that names the workload accepts it (or "all").
+const PodSecurityStandards = "podSecurityStandards"
+
+// Exemptible lists what an exemption may name: every control, the gate,
+// and "all".
+func Exemptible(name string) bool {
+	return name == AllControls || name == PodSecurityStandards || slices.Contains(Controls, name)
+}
+
 // Annotations that exempt a workload, or one container of it, from controls.
 const (
 	SkipAnnotation          = "chartsec.io/skip"
@@ -327,7 +340,7 @@ func (w *Workload) readExemptions() {
 				continue
 			}
 			for _, c := range strings.Split(v, ",") {
-				if c = strings.TrimSpace(c); c != "" && c != AllControls && !slices.Contains(Controls, c) {
+				if c = strings.TrimSpace(c); c != "" && !Exemptible(c) {
 					w.UnknownControls = append(w.UnknownControls, c+" (annotation "+k+")")
 				}
 			}
@@ -455,31 +468,45 @@ func (w *Workload) ContainersFor(control string) []Container {
 // network agents; hardening their identity or filesystem would break them.
 func (w *Workload) HostLevel() []string {
 	var out []string
+	for _, f := range w.hostFeatures() {
+		out = append(out, f.what)
+	}
+	return out
+}
+
+// hostFeature is one host-level feature, and the container that asks for
+// it ("" for the pod).
+type hostFeature struct {
+	what, container string
+}
+
+func (w *Workload) hostFeatures() []hostFeature {
+	var out []hostFeature
 	for _, f := range []string{"hostNetwork", "hostPID", "hostIPC"} {
 		if isTrue(w.Spec, f) {
-			out = append(out, f)
+			out = append(out, hostFeature{what: f})
 		}
 	}
 	if vols := w.Spec.Field("volumes"); vols != nil {
 		for _, v := range vols.Value.YNode().Content {
 			if lookupMap(yaml.NewRNode(v), "hostPath") != nil {
-				out = append(out, "hostPath volume "+lookupScalar(yaml.NewRNode(v), "name"))
+				out = append(out, hostFeature{what: "hostPath volume " + lookupScalar(yaml.NewRNode(v), "name")})
 			}
 		}
 	}
 	for _, c := range w.Containers() {
 		if isTrue(c.Node, "securityContext", "privileged") {
-			out = append(out, "privileged container "+c.Name)
+			out = append(out, hostFeature{"privileged container " + c.Name, c.Name})
 		}
 		for _, a := range lookupSeq(c.Node, "securityContext", "capabilities", "add") {
 			if name := normalizeCap(a.Value); !baselineCapabilities[name] {
-				out = append(out, "capability "+name+" added to container "+c.Name)
+				out = append(out, hostFeature{"capability " + name + " added to container " + c.Name, c.Name})
 			}
 		}
 		if ports := c.Node.Field("ports"); ports != nil {
 			for _, p := range ports.Value.YNode().Content {
 				if hp := lookupNumber(yaml.NewRNode(p), "hostPort"); hp != "" && hp != "0" {
-					out = append(out, "hostPort "+hp+" on container "+c.Name)
+					out = append(out, hostFeature{"hostPort " + hp + " on container " + c.Name, c.Name})
 				}
 			}
 		}
