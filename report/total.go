@@ -61,7 +61,11 @@ func (r *Report) WriteTotal(w io.Writer) error {
 	if t.ServiceAccounts > 0 {
 		line += " (and " + plural(t.ServiceAccounts, "ServiceAccount") + ")"
 	}
-	line += ", " + plural(t.Added, "document") + " added, "
+	line += ", " + plural(t.Added, "document") + " added"
+	if !r.written() {
+		line += " (none of it written: stdout is empty)"
+	}
+	line += ", "
 	if t.Errors > 0 {
 		line += plural(t.Errors, "error") + ", "
 	}
