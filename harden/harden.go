@@ -58,6 +58,13 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 		return nil, false, err
 	}
 	scope.Objects = objects(docs)
+	nodes, owner := objectNodes(docs)
+	for _, n := range nodes {
+		if err := scope.CheckTypes(n); err != nil {
+			d := owner[n.YNode()]
+			return nil, false, &manifest.Error{Doc: d, Line: d.StreamLine(err.Line), Msg: err.Error()}
+		}
+	}
 	return docs, cr, nil
 }
 
