@@ -34,6 +34,8 @@ type Config struct {
 	NetworkPolicy       NetworkPolicy       `yaml:"networkPolicy" json:"networkPolicy"`
 	PodDisruptionBudget PodDisruptionBudget `yaml:"podDisruptionBudget" json:"podDisruptionBudget"`
 	LimitRange          LimitRange          `yaml:"limitRange" json:"limitRange"`
+	RBAC                RBAC                `yaml:"rbac" json:"rbac"`
+	ServiceAccount      ServiceAccount      `yaml:"serviceAccount" json:"serviceAccount"`
 }
 
 // DefaultConfig is the configuration used when no file is given; a file
@@ -121,6 +123,8 @@ var sectionNames = strings.NewReplacer(
 	"type transform.PolicyPort", "a networkPolicy port",
 	"type transform.PodDisruptionBudget", "podDisruptionBudget",
 	"type transform.LimitRange", "limitRange",
+	"type transform.RBAC", "rbac",
+	"type transform.ServiceAccount", "serviceAccount",
 	"type transform.ExcludeRule", "an exclude rule",
 	"type transform.CustomWorkload", "a workloads entry",
 	"field ", "unknown key ",
@@ -200,6 +204,12 @@ func (c Config) Validate() error {
 	if err := c.PodDisruptionBudget.Validate(); err != nil {
 		return err
 	}
+	if err := validSeverities("rbac", c.RBAC.Severity, RBACRules); err != nil {
+		return err
+	}
+	if err := validSeverities("serviceAccount", c.ServiceAccount.Severity, ServiceAccountRules); err != nil {
+		return err
+	}
 	if c.LimitRange.Enabled {
 		return c.LimitRange.WithDefaults(c.Resources).Validate()
 	}
@@ -217,8 +227,9 @@ func (c Config) Scope(rep *report.Report) *Scope {
 
 // Filters returns the filters in the order they run. WritableDirs runs
 // before ContainerSecurity: it mounts volumes only where the root
-// filesystem is not read-only yet. The companion documents come last, made
-// for the workloads as hardened.
+// filesystem is not read-only yet. ServiceAccount runs before
+// ServiceAccountToken, which then sees the accounts it adds. The companion
+// documents come last, made for the workloads as hardened.
 func (c Config) Filters(s *Scope) []kio.Filter {
 	c.PodSecurity.Scope = s
 	c.ContainerSecurity.Scope = s
@@ -230,9 +241,12 @@ func (c Config) Filters(s *Scope) []kio.Filter {
 	c.PodDisruptionBudget.Scope = s
 	c.LimitRange = c.LimitRange.WithDefaults(c.Resources)
 	c.LimitRange.Scope = s
+	c.RBAC.Scope = s
+	c.ServiceAccount.Scope = s
+	c.ServiceAccount.needsAPI = c.ServiceAccountToken
 	return []kio.Filter{
-		Secrets{Scope: s},
-		c.PodSecurity, c.WritableDirs, c.ContainerSecurity, c.Images, c.Resources, c.ServiceAccountToken,
+		Secrets{Scope: s}, c.RBAC,
+		c.PodSecurity, c.WritableDirs, c.ContainerSecurity, c.Images, c.Resources, c.ServiceAccount, c.ServiceAccountToken,
 		c.NetworkPolicy, c.PodDisruptionBudget, c.LimitRange,
 	}
 }

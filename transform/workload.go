@@ -28,6 +28,8 @@ const (
 	ControlPodDisruptionBudget    = "podDisruptionBudget"
 	ControlLimitRange             = "limitRange"
 	ControlSecrets                = "secrets"
+	ControlRBAC                   = "rbac"
+	ControlServiceAccount         = "serviceAccount"
 )
 
 // Controls lists every control name, in the order the README documents them.
@@ -35,7 +37,7 @@ var Controls = []string{
 	ControlPodSecurity, ControlContainerSecurity, ControlReadOnlyRootFilesystem, ControlCapabilities,
 	ControlWritableDirs, ControlImagePullPolicy, ControlImagePullSecrets, ControlImageTag,
 	ControlResources, ControlServiceAccountToken, ControlNetworkPolicy, ControlPodDisruptionBudget,
-	ControlLimitRange, ControlSecrets,
+	ControlLimitRange, ControlSecrets, ControlRBAC, ControlServiceAccount,
 }
 
 // PodSecurityStandards names the gate of --check and --verify in

@@ -1,0 +1,142 @@
+package transform
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/chartsec/chartsec-harden/report"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// ServiceAccount reports workloads that run as their namespace's default
+// ServiceAccount, which every other workload of the namespace without an
+// account of its own shares, with whatever anyone bound to it. With
+// PerWorkload, such a workload gets a ServiceAccount of its own (a
+// companion document, automountServiceAccountToken: false) and its
+// serviceAccountName; never where that could take a permission away from
+// it: a binding of the release names default, the pod uses its token, or
+// it is a Helm hook (which runs before the new account exists).
+type ServiceAccount struct {
+	// PerWorkload gives each workload that runs as default its own account.
+	PerWorkload bool `yaml:"perWorkload" json:"perWorkload"`
+	// Severity overrides the severity of a rule, e.g. {default: info}.
+	Severity map[string]string `yaml:"severity" json:"severity"`
+
+	// needsAPI: the serviceAccountToken settings, which say which pods use
+	// their token.
+	needsAPI ServiceAccountToken
+	Scope    *Scope `yaml:"-" json:"-"`
+}
+
+var _ kio.Filter = ServiceAccount{}
+
+// ServiceAccountRules are the rule ids of the serviceAccount control's
+// findings (perWorkload records a change).
+var ServiceAccountRules = []string{"default"}
+
+// Filter implements kio.Filter.
+func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	if !f.Scope.Enabled(ControlServiceAccount) {
+		return nodes, nil
+	}
+	var boundDefault []saRef
+	releaseDefault := map[string]bool{} // namespaces whose default account the release ships
+	for _, n := range nodes {
+		switch {
+		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
+			for _, a := range boundAccounts(n) {
+				if a.name == "default" {
+					boundDefault = append(boundDefault, a)
+				}
+			}
+		case kindOf(n) == "ServiceAccount" && apiVersionOf(n) == "v1" && nameOf(n) == "default":
+			releaseDefault[namespaceOf(n)] = true
+		}
+	}
+	var v *companionView
+	given := map[docName]string{} // a workload repeated in the stream keeps one account
+	out := nodes
+	for _, w := range f.Scope.Workloads(nodes, ControlServiceAccount) {
+		if w.ServiceAccount() != "default" {
+			continue
+		}
+		msg := "runs as the namespace's default ServiceAccount, shared by every workload of the namespace without an account of its own"
+		if !f.PerWorkload {
+			f.found(w, msg+": give it one (or set serviceAccount.perWorkload: true)")
+			continue
+		}
+		if why := f.keepDefault(w, boundDefault, releaseDefault); why != "" {
+			f.found(w, msg+"; no account of its own added: "+why)
+			continue
+		}
+		id := docName{kindOf(w.Doc), w.Object.Namespace, nameOf(w.Doc)}
+		name, repeated := given[id]
+		if !repeated {
+			if v == nil {
+				v = newCompanionView(f.Scope, nodes)
+			}
+			name = v.companionName("ServiceAccount", w.Object.Namespace, nameOf(w.Doc), "-chartsec-sa")
+			given[id] = name
+			doc := yaml.NewRNode(mapNode(field{"apiVersion", strNode("v1")}, field{"kind", strNode("ServiceAccount")},
+				field{"metadata", companionMeta(w.Doc, name)}, field{"automountServiceAccountToken", boolNode(false)}))
+			out = insertAfter(out, w.Doc, doc)
+		}
+		setScalar(w.Spec, "serviceAccountName", strNode(name))
+		if lookupScalar(w.Spec, "serviceAccount") != "" {
+			setScalar(w.Spec, "serviceAccount", strNode(name)) // the deprecated alias must agree
+		}
+		note := ""
+		if len(lookupSeq(w.Spec, "imagePullSecrets")) == 0 {
+			note = "; imagePullSecrets attached to the namespace's default ServiceAccount do not carry over (list them under images.pullSecrets)"
+		}
+		w.Changed(ControlServiceAccount, "perWorkload", "",
+			"runs as its own ServiceAccount "+name+" (added, automountServiceAccountToken: false) instead of the namespace's default"+note)
+	}
+	return out, nil
+}
+
+// keepDefault says why a workload must keep the default account, or "".
+func (f ServiceAccount) keepDefault(w *Workload, boundDefault []saRef, releaseDefault map[string]bool) string {
+	switch {
+	case w.Hook:
+		return "a Helm hook runs before the release's other documents exist"
+	case anyMatches(boundDefault, w.Object.Namespace, "default"):
+		return "a binding of the release grants a role to default, which its own account would lose"
+	case releaseDefault[w.Object.Namespace] || releaseDefault[""]:
+		return "the release ships the default ServiceAccount itself"
+	case lookupScalar(w.Spec, "automountServiceAccountToken") == "true":
+		return "the pod mounts its token, and default may hold permissions granted outside the release"
+	case f.needsAPI.injectorAnnotation(w) != "":
+		return f.needsAPI.injectorAnnotation(w) + " logs in with the default account's token"
+	}
+	for _, g := range f.needsAPI.NeedsAPI {
+		if globMatch(g, "default") {
+			return "serviceAccountToken.needsAPI lists default"
+		}
+	}
+	return ""
+}
+
+func (f ServiceAccount) found(w *Workload, msg string) {
+	sev := report.Warning
+	if s, ok := f.Severity["default"]; ok {
+		sev, _ = report.ParseSeverity(s)
+	}
+	w.scope.add(report.Finding{Object: w.Object, Control: ControlServiceAccount, Rule: "default", Severity: sev,
+		Message: msg, Hint: RuleHelp(ControlServiceAccount + ".default")})
+}
+
+// validSeverities checks a severity override map against a control's rules.
+func validSeverities(section string, m map[string]string, rules []string) error {
+	for rule, sev := range m {
+		if !slices.Contains(rules, rule) {
+			return fmt.Errorf("%s.severity: unknown rule %q (known: %s)", section, rule, strings.Join(rules, ", "))
+		}
+		if _, err := report.ParseSeverity(sev); err != nil {
+			return fmt.Errorf("%s.severity.%s: %v", section, rule, err)
+		}
+	}
+	return nil
+}
