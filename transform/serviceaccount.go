@@ -106,7 +106,7 @@ func (f ServiceAccount) keepDefault(w *Workload, boundDefault []saRef, releaseDe
 		return "a binding of the release grants a role to default, which its own account would lose"
 	case releaseDefault[w.Object.Namespace] || releaseDefault[""]:
 		return "the release ships the default ServiceAccount itself"
-	case lookupScalar(w.Spec, "automountServiceAccountToken") == "true":
+	case isTrue(w.Spec, "automountServiceAccountToken"):
 		return "the pod mounts its token, and default may hold permissions granted outside the release"
 	case f.needsAPI.injectorAnnotation(w) != "":
 		return f.needsAPI.injectorAnnotation(w) + " logs in with the default account's token"

@@ -119,6 +119,12 @@ subjects:
 			findings: []string{"warning serviceAccount/default"},
 		},
 		{
+			name:     "perWorkload: On is true to Kubernetes (YAML 1.1)",
+			input:    strings.Replace(webOnDefault, "      containers:", "      automountServiceAccountToken: On\n      containers:", 1),
+			config:   perWorkload,
+			findings: []string{"warning serviceAccount/default"},
+		},
+		{
 			name:     "perWorkload: never when the Vault agent logs in as default",
 			input:    strings.Replace(webOnDefault, "  template:\n", "  template:\n    metadata:\n      annotations:\n        vault.hashicorp.com/agent-inject: \"true\"\n", 1),
 			config:   perWorkload,
