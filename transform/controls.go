@@ -2,6 +2,8 @@ package transform
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -41,6 +43,8 @@ var controlText = map[string]struct {
 	ControlPodDisruptionBudget:    {"a PodDisruptionBudget per workload with 2+ replicas (never one that blocks a drain)", []string{"podDisruptionBudget"}},
 	ControlLimitRange:             {"one LimitRange for the release", []string{"limitRange"}},
 	ControlSecrets:                {"reports Secrets with literal data and credential-like literal env vars (values never printed)", nil},
+	ControlRBAC:                   {"reports what the release's roles grant beyond least privilege, naming the workloads that get it (changes nothing)", []string{"rbac.clusterWide", "rbac.severity"}},
+	ControlServiceAccount:         {"reports workloads on the default ServiceAccount; perWorkload gives each its own", []string{"serviceAccount.perWorkload", "serviceAccount.severity"}},
 }
 
 // ListControls describes every control, in the README's order, as cfg
@@ -111,6 +115,10 @@ func controlSetting(cfg Config, name string) string {
 		return "maxUnavailable 1"
 	case ControlLimitRange:
 		return fmt.Sprintf("enabled %t", cfg.LimitRange.Enabled)
+	case ControlRBAC:
+		return fmt.Sprintf("clusterWide %s, severity %s", list(cfg.RBAC.ClusterWide), severities(cfg.RBAC.Severity))
+	case ControlServiceAccount:
+		return fmt.Sprintf("perWorkload %t, severity %s", cfg.ServiceAccount.PerWorkload, severities(cfg.ServiceAccount.Severity))
 	}
 	return "-"
 }
@@ -120,6 +128,14 @@ func list(s []string) string {
 		return "[]"
 	}
 	return "[" + strings.Join(s, ", ") + "]"
+}
+
+func severities(m map[string]string) string {
+	var s []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		s = append(s, k+": "+m[k])
+	}
+	return "{" + strings.Join(s, ", ") + "}"
 }
 
 func orNone(s string) string {

@@ -108,5 +108,6 @@ spec:
 	//   labels:
 	//     chartsec.io/generated: "true"
 	// automountServiceAccountToken: false
-	// # info: runs as its own ServiceAccount web-chartsec-sa (added, automountServiceAccountToken: false) instead of the namespace's default; imagePullSecrets attached to the namespace's default ServiceAccount do not carry over (list them under images.pullSecrets)
+	// # info: ServiceAccount web-chartsec-sa added, with automountServiceAccountToken: false
+	// # info: runs as its own ServiceAccount web-chartsec-sa instead of the namespace's default; imagePullSecrets attached to the namespace's default ServiceAccount do not carry over (list them under images.pullSecrets)
 }

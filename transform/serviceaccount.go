@@ -82,6 +82,7 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			doc := yaml.NewRNode(mapNode(field{"apiVersion", strNode("v1")}, field{"kind", strNode("ServiceAccount")},
 				field{"metadata", companionMeta(w.Doc, name)}, field{"automountServiceAccountToken", boolNode(false)}))
 			out = insertAfter(out, w.Doc, doc)
+			w.Changed(ControlServiceAccount, "added", "", "ServiceAccount "+name+" added, with automountServiceAccountToken: false")
 		}
 		setScalar(w.Spec, "serviceAccountName", strNode(name))
 		if lookupScalar(w.Spec, "serviceAccount") != "" {
@@ -92,7 +93,7 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			note = "; imagePullSecrets attached to the namespace's default ServiceAccount do not carry over (list them under images.pullSecrets)"
 		}
 		w.Changed(ControlServiceAccount, "perWorkload", "",
-			"runs as its own ServiceAccount "+name+" (added, automountServiceAccountToken: false) instead of the namespace's default"+note)
+			"runs as its own ServiceAccount "+name+" instead of the namespace's default"+note)
 	}
 	return out, nil
 }

@@ -91,14 +91,14 @@ subjects:
 			input:    webOnDefault,
 			config:   perWorkload,
 			expected: webOwnAccount,
-			findings: []string{"info changed serviceAccount/perWorkload"},
+			findings: []string{"info changed serviceAccount/added", "info changed serviceAccount/perWorkload"},
 		},
 		{
 			name:     "perWorkload: the deprecated serviceAccount field follows",
 			input:    strings.Replace(webOnDefault, "      containers:", "      serviceAccount: default\n      containers:", 1),
 			config:   perWorkload,
 			expected: strings.Replace(webOwnAccount, "      containers:", "      serviceAccount: web-chartsec-sa\n      containers:", 1),
-			findings: []string{"info changed serviceAccount/perWorkload"},
+			findings: []string{"info changed serviceAccount/added", "info changed serviceAccount/perWorkload"},
 		},
 		{
 			name:     "perWorkload: never when a binding of the release names default",
