@@ -600,3 +600,134 @@ func TestVerdict(t *testing.T) {
 		t.Errorf("passing --verify: exit %d, last line %q", code, lastLine(stderr))
 	}
 }
+
+// gateWorkloads are the kinds of workload the README's CI section
+// exempts: a CNI, a CSI driver node plugin and controller, a log shipper
+// with hostPath, and a mesh's iptables init container.
+var gateWorkloads = map[string]string{
+	"calico-node": `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: calico-node, namespace: kube-system}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers:
+      - name: calico-node
+        image: calico/node:v3.28.0
+        securityContext: {privileged: true}
+        volumeMounts: [{name: cni-bin, mountPath: /host/opt/cni/bin}]
+      volumes:
+      - {name: cni-bin, hostPath: {path: /opt/cni/bin}}
+`,
+	"csi-nfs-node": `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: csi-nfs-node, namespace: kube-system}
+spec:
+  template:
+    spec:
+      containers:
+      - name: nfs
+        image: registry.k8s.io/sig-storage/nfsplugin:v4.13.4
+        securityContext:
+          privileged: true
+          capabilities: {add: [SYS_ADMIN]}
+      volumes:
+      - {name: pods-mount-dir, hostPath: {path: /var/lib/kubelet/pods, type: Directory}}
+`,
+	"csi-nfs-controller": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: csi-nfs-controller, namespace: kube-system}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers:
+      - name: nfs
+        image: registry.k8s.io/sig-storage/nfsplugin:v4.13.4
+        securityContext:
+          privileged: true
+          capabilities: {add: [SYS_ADMIN]}
+`,
+	"fluent-bit": `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: fluent-bit, namespace: logging}
+spec:
+  template:
+    spec:
+      containers:
+      - name: fluent-bit
+        image: cr.fluentbit.io/fluent/fluent-bit:3.1.0
+        volumeMounts: [{name: varlog, mountPath: /var/log}]
+      volumes:
+      - {name: varlog, hostPath: {path: /var/log}}
+`,
+	"productpage": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: productpage, namespace: shop}
+spec:
+  template:
+    spec:
+      initContainers:
+      - name: istio-init
+        image: docker.io/istio/proxyv2:1.24.0
+        securityContext:
+          runAsUser: 0
+          runAsNonRoot: false
+          capabilities: {add: [NET_ADMIN, NET_RAW], drop: [ALL]}
+      containers:
+      - name: productpage
+        image: example/productpage:1.0
+`,
+}
+
+// TestReadmeGateExemptions: without exemptions, --check and --verify fail
+// each kind of node agent the README names; with the README's exclude
+// entries as config they accept them; a privileged workload the entries
+// do not name still fails, and so does a mesh pod whose own app container
+// asks for host access.
+func TestReadmeGateExemptions(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- readme-example: gate-exemptions -->\n```yaml\n")
+	if !ok {
+		t.Fatal("README has no gate-exemptions example")
+	}
+	block, _, _ := strings.Cut(rest, "```\n")
+	cfg := filepath.Join(t.TempDir(), "gate.yaml")
+	if err := os.WriteFile(cfg, []byte(block), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range gateWorkloads {
+		in := "---\n" + doc
+		for _, mode := range []string{"--check", "--verify"} {
+			code, stdout, stderr := runCLI(t, in, mode)
+			if code != exitFindings || stdout != "" || !strings.Contains(stderr, "fails baseline") || !strings.Contains(stderr, "only an exemption accepts it: exclude: [{") {
+				t.Errorf("%s %s without exemptions: exit %d:\n%s", name, mode, code, stderr)
+			}
+			code, _, stderr = runCLI(t, in, mode, "--config", cfg)
+			if strings.Contains(stderr, "podSecurityStandards") && strings.Contains(stderr, "only an exemption accepts it") {
+				t.Errorf("%s %s with the README's exemptions still fails baseline (exit %d):\n%s", name, mode, code, stderr)
+			}
+			if !strings.Contains(stderr, "accepted by an exemption") {
+				t.Errorf("%s %s: the accepted failures are not listed:\n%s", name, mode, stderr)
+			}
+		}
+		code, stdout, stderr := runCLI(t, in, "--verify", "--config", cfg)
+		if code != exitOK || stdout == "" {
+			t.Errorf("%s --verify with the README's exemptions: exit %d:\n%s", name, code, stderr)
+		}
+	}
+	for name, in := range map[string]string{
+		"an unnamed privileged DaemonSet": "---\n" + strings.Replace(gateWorkloads["calico-node"], "name: calico-node,", "name: other-agent,", 1),
+		"a mesh pod whose app adds NET_ADMIN": "---\n" + strings.Replace(gateWorkloads["productpage"],
+			"image: example/productpage:1.0\n", "image: example/productpage:1.0\n        securityContext: {capabilities: {add: [NET_ADMIN]}}\n", 1),
+	} {
+		code, _, stderr := runCLI(t, in, "--verify", "--config", cfg)
+		if code != exitFindings || !strings.Contains(stderr, "fails baseline") {
+			t.Errorf("%s: --verify with the README's exemptions: exit %d:\n%s", name, code, stderr)
+		}
+	}
+}
