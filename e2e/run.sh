@@ -208,6 +208,58 @@ t_h4_check_gate() {
   hardened "$work/h4-verify.yaml" testchart/templates/deployment.yaml
 }
 
+# The gate fails closed: a workload with host access fails --verify until
+# an exemption names it; the report file (Helm 4 hides stderr) gives the
+# snippet, which as config makes the same command pass. It ends with one
+# verdict line.
+t_h4_gate_host_level() {
+  fails h4 h4 template demo "$chart" --set hostNetwork=true --post-renderer chartsec-harden \
+    --post-renderer-args=--config="$work/good.yaml" --post-renderer-args=--verify \
+    --post-renderer-args=--report-file="$work/gate.txt"
+  has "$work/gate.txt" 'error Deployment demo-testchart .*fails baseline: host namespaces \(hostNetwork=true\)'
+  [[ $(tail -n 1 "$work/gate.txt") == "chartsec-harden: FAILED --verify restricted: 1 error in 1 workload (--fail-on error); nothing was written to stdout" ]] ||
+    { echo "last line: $(tail -n 1 "$work/gate.txt")"; return 1; }
+  # The snippet, pasted under the config's other keys, accepts the workload.
+  cp "$work/good.yaml" "$work/gate.yaml"
+  sed -n 's/.*only an exemption accepts it: \(exclude: \[.*\]\) in the config.*/\1/p' "$work/gate.txt" >>"$work/gate.yaml"
+  has "$work/gate.yaml" '^exclude: \[\{kind: Deployment, name: demo-testchart, controls: \[podSecurityStandards\]\}\]$'
+  h4 h4 template demo "$chart" --set hostNetwork=true --post-renderer chartsec-harden \
+    --post-renderer-args=--config="$work/gate.yaml" --post-renderer-args=--verify \
+    --post-renderer-args=--report-file="$work/gate-ok.txt" >"$work/h4-gate.yaml"
+  has "$work/h4-gate.yaml" 'hostNetwork: true'
+  has "$work/gate-ok.txt" 'accepted by an exemption'
+  lacks "$work/gate-ok.txt" 'FAILED'
+  # --check fails the same chart, with its own verdict line.
+  fails h4 h4 template demo "$chart" --set hostNetwork=true --post-renderer chartsec-harden \
+    --post-renderer-args=--check --post-renderer-args=--report-file="$work/gate-check.txt"
+  has "$work/gate-check.txt" 'fails baseline: host namespaces'
+  tail -n 1 "$work/gate-check.txt" | grep -Eq '^chartsec-harden: FAILED --check: [0-9]+ errors? in 1 workload \(--fail-on error\); nothing was written to stdout$'
+}
+
+# Usage errors reach the report file under Helm 4, wherever --report-file
+# stands among the arguments, and before any work is done.
+t_h4_usage_errors() {
+  local args want n=0
+  while IFS='|' read -r args want; do
+    n=$((n + 1))
+    local pra=() a
+    for a in $args; do pra+=("--post-renderer-args=$a"); done
+    fails h4 h4 template demo "$chart" --post-renderer chartsec-harden \
+      --post-renderer-args=--report-file="$work/usage-first-$n.txt" "${pra[@]}"
+    has "$work/usage-first-$n.txt" "$want"
+    lacks "$work/usage-first-$n.txt" 'hardened'
+    fails h4 h4 template demo "$chart" --post-renderer chartsec-harden \
+      "${pra[@]}" --post-renderer-args=--report-file="$work/usage-last-$n.txt"
+    has "$work/usage-last-$n.txt" "$want"
+  done <<'UEOF'
+--fail-on=critical|--fail-on: unknown severity "critical"
+--report=xml|--report: unknown format "xml"
+stray|unexpected argument "stray"
+--check --verify|--check and --verify cannot be combined
+--verify=strict|--verify: unknown level "strict"
+UEOF
+}
+
 t_h4_install_git_update() {
   # "From git": a local repository stands in for the GitHub URL (a file:// URL
   # of a folder with .git is what Helm's VCS installer accepts offline).
@@ -422,6 +474,8 @@ check "helm 4: template -s templates/deployment.yaml" t_h4_show_only
 check "helm 4: bad config fails, --report-file has the reason" t_h4_bad_config_report_flag
 check "helm 4: --check fails a root chart, --verify passes it hardened" t_h4_check_gate
 check "helm 4: install --dry-run=client hardens" t_h4_install_dry_run
+check "helm 4: the gate fails host access until exempted, verdict in report" t_h4_gate_host_level
+check "helm 4: usage errors reach --report-file, first or last" t_h4_usage_errors
 check "helm 4: bad config fails, CHARTSEC_REPORT_FILE has the reason" t_h4_bad_config_report_env
 check "helm 4: report file holds the summary on success" t_h4_report_on_success
 check "helm 4: plugin install <git> --verify=false, then update" t_h4_install_git_update
@@ -495,8 +549,40 @@ KEOF
   fi
   has "$k/bad.err" 'runAsUser: 0 is not a non-root user ID'
 }
+# The gate sees a ResourceList's items: --verify as the function's args
+# fails a host-network Deployment (its report file says why), and the
+# function config's exclude entry accepts it.
+t_kustomize_krm_gate() {
+  local k=$work/krm-gate
+  mkdir -p "$k"
+  go build -o "$k/chartsec-harden" "$root"
+  sed 's/^    spec:$/    spec:\n      hostNetwork: true/' "$work/krm/deploy.yaml" >"$k/deploy.yaml"
+  has "$k/deploy.yaml" 'hostNetwork: true'
+  cat >"$k/harden.yaml" <<KEOF
+apiVersion: chartsec.io/v1alpha1
+kind: ChartsecHarden
+metadata:
+  name: harden
+  annotations:
+    config.kubernetes.io/function: |
+      exec:
+        path: $k/chartsec-harden
+        args: [--verify, --report-file=$k/report.txt]
+spec:
+  podSecurity:
+    runAsUser: 4242
+KEOF
+  printf 'resources: [deploy.yaml]\ntransformers: [harden.yaml]\n' >"$k/kustomization.yaml"
+  fails "$kustomize" build --enable-alpha-plugins --enable-exec "$k"
+  has "$k/report.txt" 'error Deployment web: hardened, still fails baseline: host namespaces' 'FAILED --verify restricted: 1 error in 1 workload'
+  printf '  exclude: [{kind: Deployment, name: web, controls: [podSecurityStandards]}]\n' >>"$k/harden.yaml"
+  "$kustomize" build --enable-alpha-plugins --enable-exec "$k" >"$k/out.yaml"
+  has "$k/out.yaml" 'hostNetwork: true' 'memory: 512Mi'
+  has "$k/report.txt" 'accepted by an exemption'
+}
 kustomize=$("$root/scripts/install-kustomize.sh")
 check "kustomize: KRM exec function (ResourceList)" t_kustomize_krm
+check "kustomize: --verify sees the ResourceList's items; function config exempts" t_kustomize_krm_gate
 
 echo "e2e time: $((SECONDS - start))s"
 if [[ $skipped == 0 ]]; then
