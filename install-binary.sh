@@ -9,10 +9,13 @@
 #   2. CHARTSEC_BUILD_FROM_SOURCE=1: go build from the plugin folder
 #   3. CHARTSEC_LOCAL_ARCHIVE=FILE: a release archive on disk (checked against
 #      checksums.txt beside it, if there is one)
-#   4. binaries bundled in the plugin archive: bin/<os>_<arch>/
-#   5. download from CHARTSEC_DOWNLOAD_URL (release archive + checksums.txt,
-#      sha256 verified; a mismatch is refused), and if the download fails,
-#      go build from the plugin folder when Go and the sources are there.
+#   4. binaries bundled in the plugin archive: bin/<os>_<arch>/; the other
+#      platforms' binaries are deleted, only this one's is kept
+#   5. the Go sources in the plugin folder (a checkout, a git install) and Go
+#      on PATH: go build, without trying the network
+#      (CHARTSEC_BUILD_FROM_SOURCE=0 skips this and downloads)
+#   6. download from CHARTSEC_DOWNLOAD_URL (release archive + checksums.txt,
+#      sha256 verified; a mismatch is refused).
 set -eu
 
 name=chartsec-harden
@@ -164,14 +167,22 @@ fi
 if [ -f "$bin_dir/${os}_$arch/$name$exe" ]; then
   say "using the binary bundled for $os/$arch"
   place "$bin_dir/${os}_$arch/$name$exe"
+  # Keep only this platform's binary (bin/chartsec-harden): the archive
+  # bundles all of them, six times the size.
+  for d in "$bin_dir"/*_*/; do
+    if [ -f "$d$name" ] || [ -f "$d$name.exe" ]; then rm -rf "$d"; fi
+  done
+  exit 0
+fi
+
+if [ "${CHARTSEC_BUILD_FROM_SOURCE:-}" != 0 ] && can_build; then
+  say "Go sources in $plugin_dir: building them (CHARTSEC_BUILD_FROM_SOURCE=0 downloads the release binary instead)"
+  build_from_source
   exit 0
 fi
 
 if [ "$os" = unsupported ] || [ "$arch" = unsupported ]; then
-  say "no release binary for $(uname -s)/$(uname -m)"
-  can_build || die "and no Go toolchain and sources to build one: build chartsec-harden yourself and put it at $target"
-  build_from_source
-  exit 0
+  die "no release binary for $(uname -s)/$(uname -m): build chartsec-harden from source (Go and a checkout) and put it at $target"
 fi
 
 base=${CHARTSEC_DOWNLOAD_URL:-$default_base_url/v$version}
@@ -186,7 +197,7 @@ fi
 
 say "download from $base failed"
 if can_build; then
-  say "falling back to go build"
+  say "falling back to go build (Go sources are here)"
   build_from_source
   exit 0
 fi

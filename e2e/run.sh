@@ -130,6 +130,17 @@ echo "helm 4: $helm4"
 echo "helm 3: $helm3"
 echo "work:   $work"
 
+# no_network DIR: curl and wget stand-ins in DIR that log every call and fail,
+# so a test can put DIR first on PATH and prove nothing tried the network.
+no_network() {
+  mkdir -p "$1"
+  for tool in curl wget; do
+    printf '#!/bin/sh\necho "%s $*" >>"%s/calls.log"\nexit 7\n' "$tool" "$1" >"$1/$tool"
+    chmod +x "$1/$tool"
+  done
+  : >"$1/calls.log"
+}
+
 # --- setup ---------------------------------------------------------------
 mkdir -p "$work/path"
 (cd "$root" && go build -trimpath -ldflags "-X main.version=$version" -o "$work/path/chartsec-harden" .)
@@ -139,12 +150,15 @@ printf 'not-a-setting: true\n' >"$work/bad.yaml"
 
 # --- Helm 4 plugin from a checkout ----------------------------------------------
 t_h4_install_checkout() {
-  # Offline: the release download must fail at once (a closed loopback port),
-  # and the hook falls back to go build in the plugin folder.
+  # A checkout builds itself with go build and never tries the network first
+  # (curl and wget on PATH record any call).
   # A development install links the folder and its hook writes bin/ into it:
   # install from a copy, so $work/checkout stays as a clone would be.
   cp -a "$work/checkout" "$work/chartsec-harden"
-  CHARTSEC_DOWNLOAD_URL=http://127.0.0.1:$(free_port)/none h4 h4 plugin install "$work/chartsec-harden"
+  no_network "$work/nonet"
+  PATH="$work/nonet:$PATH" h4 h4 plugin install "$work/chartsec-harden" 2>&1 | tee "$work/install.txt"
+  [[ ! -s $work/nonet/calls.log ]] || { echo "the install tried the network:"; cat "$work/nonet/calls.log"; return 1; }
+  lacks "$work/install.txt" 'downloading|Could not resolve'
   "$work/h4/data/plugins/chartsec-harden/bin/chartsec-harden" --version | tee "$work/v.txt"
   has "$work/v.txt" "^chartsec-harden $version\$"
 }
@@ -376,8 +390,9 @@ t_ib_skip_when_installed() {
 t_ib_tampered_refused() {
   local d
   d=$(plugin_dir tampered sources)
-  # Go and sources are there, yet a checksum mismatch must stop the install, not fall back.
-  HELM_PLUGIN_DIR=$d CHARTSEC_DOWNLOAD_URL=http://127.0.0.1:$port/tampered \
+  # Go and sources are there (CHARTSEC_BUILD_FROM_SOURCE=0 asks for the
+  # download), yet a checksum mismatch must stop the install, not fall back.
+  HELM_PLUGIN_DIR=$d CHARTSEC_BUILD_FROM_SOURCE=0 CHARTSEC_DOWNLOAD_URL=http://127.0.0.1:$port/tampered \
     fails "$d/install-binary.sh" 2>&1 | tee "$work/ib.txt"
   has "$work/ib.txt" 'checksum mismatch' 'Refusing'
   [[ ! -e $d/bin/chartsec-harden ]]
@@ -385,9 +400,28 @@ t_ib_tampered_refused() {
 t_ib_unreachable_builds() {
   local d
   d=$(plugin_dir unreachable sources)
-  HELM_PLUGIN_DIR=$d CHARTSEC_DOWNLOAD_URL=http://127.0.0.1:$(free_port)/none "$d/install-binary.sh" 2>&1 | tee "$work/ib.txt"
+  HELM_PLUGIN_DIR=$d CHARTSEC_BUILD_FROM_SOURCE=0 CHARTSEC_DOWNLOAD_URL=http://127.0.0.1:$(free_port)/none \
+    "$d/install-binary.sh" 2>&1 | tee "$work/ib.txt"
   has "$work/ib.txt" 'falling back to go build'
   [[ $("$d/bin/chartsec-harden" --version) == "chartsec-harden $version" ]]
+}
+t_ib_bundled_keeps_own_platform() {
+  # The plugin archive bundles every platform; the installed plugin keeps
+  # only its own binary, as bin/chartsec-harden.
+  local d=$work/pd/bundled
+  rm -rf "$d"
+  mkdir -p "$d"
+  tar -xzf "$work/dist/chartsec-harden-$version.tgz" -C "$d" --strip-components=1
+  for p in windows_arm64/chartsec-harden.exe darwin_arm64/chartsec-harden; do
+    mkdir -p "$d/bin/${p%/*}"
+    printf 'another platform\n' >"$d/bin/$p"
+  done
+  no_network "$work/nonet-bundled"
+  PATH="$work/nonet-bundled:$PATH" HELM_PLUGIN_DIR=$d "$d/install-binary.sh" 2>&1 | tee "$work/ib.txt"
+  has "$work/ib.txt" 'bundled'
+  [[ $(cd "$d/bin" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ') == "./chartsec-harden " ]]
+  [[ $("$d/bin/chartsec-harden" --version) == "chartsec-harden $version" ]]
+  [[ ! -s $work/nonet-bundled/calls.log ]]
 }
 t_ib_unreachable_no_go_fails() {
   local d
@@ -416,6 +450,9 @@ t_h4_install_tgz() {
   CHARTSEC_DOWNLOAD_URL=http://127.0.0.1:$(free_port)/none \
     h4 h4tgz plugin install "$work/dist/chartsec-harden-$version.tgz" --verify=false 2>&1 | tee "$work/tgz.txt"
   has "$work/tgz.txt" 'bundled'
+  # Only this platform's binary is left in the installed plugin.
+  (cd "$work/h4tgz/data/plugins/chartsec-harden" && find bin -mindepth 1) | tee "$work/tgz-bin.txt"
+  [[ $(cat "$work/tgz-bin.txt") == bin/chartsec-harden ]]
   h4 h4tgz plugin list | tee "$work/list.txt"
   has "$work/list.txt" "^chartsec-harden[[:space:]]+${version}[[:space:]]+postrenderer/v1"
   h4 h4tgz template demo "$chart" --post-renderer chartsec-harden \
@@ -467,7 +504,7 @@ t_examples() {
   PATH="$work/path:$PATH" HELM="$helm4" "$root/examples/test.sh"
 }
 
-check "helm 4: plugin install <checkout> (offline, go build)" t_h4_install_checkout
+check "helm 4: plugin install <checkout> (go build, no network)" t_h4_install_checkout
 check "helm 4: plugin list shows chartsec-harden" t_h4_plugin_list
 check "helm 4: template --post-renderer hardens, hooks too" t_h4_template
 check "helm 4: template -s templates/deployment.yaml" t_h4_show_only
@@ -490,6 +527,7 @@ if [[ -d $work/dist ]] && start_server; then
   check "install-binary.sh: tampered archive is refused" t_ib_tampered_refused
   check "install-binary.sh: unreachable URL falls back to go build" t_ib_unreachable_builds
   check "install-binary.sh: unreachable URL, no Go sources: fails" t_ib_unreachable_no_go_fails
+  check "install-binary.sh: bundled binaries, only its own platform's kept" t_ib_bundled_keeps_own_platform
   check "install-binary.sh: CHARTSEC_LOCAL_ARCHIVE, verified" t_ib_local_archive
   check "helm 4: plugin install <tgz> --verify=false, runs" t_h4_install_tgz
   check "helm 4: plugin install <http url of tgz> --verify=false" t_h4_install_tgz_http
