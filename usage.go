@@ -84,11 +84,14 @@ A control's name is also its exemption name and its switch:
 // flags of fs (so it cannot go stale), with file names after --config and
 // --report-file and the accepted values of --report and --fail-on.
 func writeCompletion(w io.Writer, shell string, fs *pflag.FlagSet) error {
-	type flag struct{ name, usage, values string }
+	type flag struct {
+		name, usage, values string
+		optional            bool // --verify: the value only as --verify=LEVEL
+	}
 	var flags []flag
 	fs.VisitAll(func(f *pflag.Flag) {
 		usage, _, _ := strings.Cut(f.Usage, ";")
-		usage = strings.NewReplacer("'", "", "[", "(", "]", ")", ":", "").Replace(usage)
+		usage = strings.NewReplacer("'", "", "[", "(", "]", ")", ": ", " - ", ":", "").Replace(usage)
 		values := "" // takes no value
 		if f.Value.Type() != "bool" && f.NoOptDefVal == "" {
 			values = "value"
@@ -101,7 +104,7 @@ func writeCompletion(w io.Writer, shell string, fs *pflag.FlagSet) error {
 		case "fail-on", "verify":
 			values = map[string]string{"fail-on": "info warning error", "verify": "restricted baseline"}[f.Name]
 		}
-		flags = append(flags, flag{f.Name, usage, values})
+		flags = append(flags, flag{f.Name, usage, values, f.NoOptDefVal != ""})
 	})
 	var b strings.Builder
 	switch shell {
@@ -116,29 +119,34 @@ func writeCompletion(w io.Writer, shell string, fs *pflag.FlagSet) error {
 			case "file":
 				fmt.Fprintf(&b, "    --%s) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n", f.name)
 			default:
-				if f.name != "verify" { // --verify takes its level only as --verify=LEVEL
+				if !f.optional { // --verify takes its level only as --verify=LEVEL
 					fmt.Fprintf(&b, "    --%s) COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")); return ;;\n", f.name, f.values)
 				}
 			}
 		}
+		b.WriteString("    completion) COMPREPLY=($(compgen -W \"bash zsh fish\" -- \"$cur\")); return ;;\n")
 		fmt.Fprintf(&b, "  esac\n  COMPREPLY=($(compgen -W \"%s completion\" -- \"$cur\"))\n}\n", strings.Join(words, " "))
 		b.WriteString("complete -o default -F _chartsec_harden chartsec-harden\n")
 	case "zsh":
 		b.WriteString("#compdef chartsec-harden\n# zsh completion: chartsec-harden completion zsh > \"${fpath[1]}/_chartsec-harden\"\n_arguments")
 		for _, f := range flags {
+			takes := "=" // the value as --flag=V or --flag V
+			if f.optional {
+				takes = "=-" // only as --flag=V
+			}
 			spec := "--" + f.name + "[" + f.usage + "]"
 			switch f.values {
 			case "":
 			case "value":
-				spec = "--" + f.name + "=[" + f.usage + "]:value: "
+				spec = "--" + f.name + takes + "[" + f.usage + "]:value: "
 			case "file":
-				spec = "--" + f.name + "=[" + f.usage + "]:file:_files"
+				spec = "--" + f.name + takes + "[" + f.usage + "]:file:_files"
 			default:
-				spec = "--" + f.name + "=[" + f.usage + "]:value:(" + f.values + ")"
+				spec = "--" + f.name + takes + "[" + f.usage + "]:value:(" + f.values + ")"
 			}
 			b.WriteString(" \\\n  '" + spec + "'")
 		}
-		b.WriteString(" \\\n  '1:command:(completion)'\n")
+		b.WriteString(" \\\n  '1:command:(completion)' \\\n  '2:shell:(bash zsh fish)'\n")
 	case "fish":
 		b.WriteString("# fish completion: chartsec-harden completion fish > ~/.config/fish/completions/chartsec-harden.fish\n")
 		for _, f := range flags {
@@ -150,10 +158,16 @@ func writeCompletion(w io.Writer, shell string, fs *pflag.FlagSet) error {
 			case "file":
 				b.WriteString(" -r -F")
 			default:
-				fmt.Fprintf(&b, " -x -a '%s'", f.values)
+				if f.optional {
+					fmt.Fprintf(&b, " -f -a '%s'", f.values)
+				} else {
+					fmt.Fprintf(&b, " -x -a '%s'", f.values)
+				}
 			}
 			b.WriteString("\n")
 		}
+		b.WriteString("complete -c chartsec-harden -n __fish_use_subcommand -f -a completion -d 'print a shell completion script'\n")
+		b.WriteString("complete -c chartsec-harden -n '__fish_seen_subcommand_from completion' -f -a 'bash zsh fish'\n")
 	default:
 		return fmt.Errorf("completion: unknown shell %q (bash, zsh, fish)", shell)
 	}

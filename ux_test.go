@@ -177,6 +177,22 @@ func TestCompletion(t *testing.T) {
 			}
 		}
 	}
+	// What bash offers after "--rep", "--report " and "completion ".
+	if bash, err := exec.LookPath("bash"); err == nil {
+		_, script, _ := runCLI(t, "", "completion", "bash")
+		cmd := exec.Command(bash, "-c", script+`
+for words in "--rep" "--report|" "completion|"; do
+  IFS='|' read -ra COMP_WORDS <<<"chartsec-harden|$words"
+  [[ $words == *'|' ]] && COMP_WORDS+=("")
+  COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+  _chartsec_harden
+  echo "${COMPREPLY[*]}"
+done`)
+		out, err := cmd.CombinedOutput()
+		if want := "--report --report-file\ntext json sarif\nbash zsh fish\n"; err != nil || string(out) != want {
+			t.Errorf("bash completion offers %q (%v), want %q", out, err, want)
+		}
+	}
 	if code, _, stderr := runCLI(t, "", "completion", "tcsh"); code != exitError || !strings.Contains(stderr, "tcsh") {
 		t.Errorf("completion tcsh: exit %d, %q", code, stderr)
 	}
