@@ -59,6 +59,8 @@ type Doc struct {
 	crlf bool
 	// aliases is true when the kept document holds anchors or aliases.
 	aliases bool
+	// merges tells the parsed node has merge keys ("<<") to resolve.
+	merges bool
 }
 
 // Label names the document for messages: index, kind/name and source file.
@@ -255,14 +257,21 @@ func Parse(docs []*Doc, keep Keep) error {
 		if errs[i] != nil {
 			return errs[i]
 		}
-		if d.Node == nil || !d.aliases {
+		if d.Node == nil {
 			continue
 		}
-		if line, err := budget.expand(d.Node.YNode()); err != nil {
-			if line > 0 {
-				line += d.lineOffset()
+		if d.aliases {
+			if line, err := budget.expand(d.Node.YNode()); err != nil {
+				if line > 0 {
+					line += d.lineOffset()
+				}
+				return &Error{Doc: d, Line: line, Msg: err.Error()}
 			}
-			return &Error{Doc: d, Line: line, Msg: err.Error()}
+		}
+		if d.merges {
+			if line, err := resolveMerges(d.Node.YNode()); err != nil {
+				return &Error{Doc: d, Line: line + d.lineOffset(), Msg: err.Error()}
+			}
 		}
 	}
 	return nil
@@ -358,6 +367,7 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 		return nil
 	}
 	d.aliases = hasAlias(root)
+	d.merges = hasMerge(root)
 	d.headComment, d.footComment = node.HeadComment, node.FootComment
 	d.SeqIndent = seqIndent(d.Raw)
 	d.Node = yaml.NewRNode(root)
@@ -436,13 +446,10 @@ func mapField(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
+// field is the value of key in mapping m as Kubernetes reads it: through
+// aliases and merge keys, so that a kind a merge supplies is seen.
 func field(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
+	return mergedField(m, key, 0)
 }
 
 // checkKeys finds a mapping key Kubernetes cannot read: one that is a
