@@ -359,17 +359,24 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 	}
 	aggregate(roles)
+	// indexes keep a large release linear: roles by kind and name,
+	// workloads by ServiceAccount name
+	byRef := map[string][]*rbacRole{}
+	for _, r := range roles {
+		byRef[r.kind+"/"+r.name] = append(byRef[r.kind+"/"+r.name], r)
+	}
+	bySA, order := map[string][]*Workload{}, map[*Workload]int{}
+	for i, w := range workloads {
+		bySA[w.ServiceAccount()] = append(bySA[w.ServiceAccount()], w)
+		order[w] = i
+	}
 	builtins := map[*rbacBinding]*rbacRole{}
 	for _, b := range bindings {
-		for _, w := range workloads {
-			if anyMatches(b.accounts, w.Object.Namespace, w.ServiceAccount()) {
-				b.workloads = append(b.workloads, w)
-			}
-		}
+		b.workloads = reachedBy(b.accounts, workloads, bySA, order)
 		refKind, refName := lookupScalar(b.node, "roleRef", "kind"), lookupScalar(b.node, "roleRef", "name")
 		found := false
-		for _, r := range roles {
-			if r.kind == refKind && r.name == refName && (refKind == "ClusterRole" || sameNamespace(r.namespace, b.namespace)) {
+		for _, r := range byRef[refKind+"/"+refName] {
+			if refKind == "ClusterRole" || sameNamespace(r.namespace, b.namespace) {
 				r.bindings = append(r.bindings, b)
 				found = true
 			}
@@ -409,6 +416,25 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	return nodes, nil
 }
 
+// reachedBy returns, in stream order, the workloads that run as one of
+// the accounts.
+func reachedBy(accounts []saRef, all []*Workload, bySA map[string][]*Workload, order map[*Workload]int) []*Workload {
+	var out []*Workload
+	for _, a := range accounts {
+		candidates := bySA[a.name]
+		if a.name == "*" {
+			candidates = all
+		}
+		for _, w := range candidates {
+			if a.matches(w.Object.Namespace, w.ServiceAccount()) && !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return order[out[i]] < order[out[j]] })
+	return out
+}
+
 // aggregate gives each aggregating ClusterRole the rules of the release's
 // ClusterRoles its selectors match, as the aggregation controller does.
 func aggregate(roles []*rbacRole) {
@@ -440,7 +466,7 @@ func (f RBAC) checkRole(r *rbacRole, obj *yaml.RNode) {
 		what = r.kind
 	}
 	if w := wildcards(r.rules); len(w) > 0 {
-		f.report(obj, r.reached(), "wildcard", report.Warning,
+		f.report(obj, r.reached(), r.bindings, "wildcard", report.Warning,
 			fmt.Sprintf("%s grants wildcards (%s)%s; %s", what, strings.Join(w, "; "), where, reach))
 	}
 	for _, c := range privilegeChecks {
@@ -459,7 +485,7 @@ func (f RBAC) checkRole(r *rbacRole, obj *yaml.RNode) {
 		if len(g) == 0 {
 			continue
 		}
-		f.report(obj, r.reached(), c.rule, report.Warning,
+		f.report(obj, r.reached(), r.bindings, c.rule, report.Warning,
 			fmt.Sprintf("%s allows %s (%s)%s; %s", what, c.what, strings.Join(g, "; "), where, reach))
 	}
 }
@@ -495,7 +521,7 @@ func (f RBAC) checkScope(r *rbacRole) {
 		}
 	}
 	if !cluster && len(roleBindingNamespaces) == 1 && !r.aggregating && !r.userFacing {
-		f.report(r.node, r.reached(), "roleWouldDo", report.Warning,
+		f.report(r.node, r.reached(), r.bindings, "roleWouldDo", report.Warning,
 			fmt.Sprintf("ClusterRole is bound only through RoleBindings in %s: a Role there would do; %s",
 				namespaceText(roleBindingNamespaces[0]), r.reachText(r.node)))
 	}
@@ -520,7 +546,7 @@ func (f RBAC) checkScope(r *rbacRole) {
 		if len(namespaces) != 1 {
 			continue
 		}
-		f.report(b.node, b.workloads, "namespacedOnly", report.Warning,
+		f.report(b.node, b.workloads, nil, "namespacedOnly", report.Warning,
 			fmt.Sprintf("grants ClusterRole %s, which holds only namespaced resources (%s), in every namespace to ServiceAccounts of %s: a Role and RoleBinding there would do, unless the app works across namespaces (then list its ServiceAccount in rbac.clusterWide); %s",
 				r.name, strings.Join(resources, ", "), namespaceText(namespaces[0]), workloadText(b.workloads, b.accounts)))
 	}
@@ -552,17 +578,29 @@ func (f RBAC) clusterAdmin(b *rbacBinding, role string) {
 			sev = report.Error
 		}
 	}
-	f.report(b.node, b.workloads, "clusterAdmin", sev,
+	f.report(b.node, b.workloads, nil, "clusterAdmin", sev,
 		fmt.Sprintf("binds %s cluster-wide: full control of the cluster; %s", role, workloadText(b.workloads, b.accounts)))
 }
 
-// report records a finding on obj unless obj, or every workload it
-// reaches, is exempt from rbac; an exemption that hides one is reported.
-func (f RBAC) report(obj *yaml.RNode, reached []*Workload, rule string, sev report.Severity, msg string) {
+// report records a finding on obj unless obj, every binding it is granted
+// through (via), or every workload it reaches is exempt from rbac; an
+// exemption that hides one is reported.
+func (f RBAC) report(obj *yaml.RNode, reached []*Workload, via []*rbacBinding, rule string, sev report.Severity, msg string) {
 	id := ControlRBAC + "." + rule
 	if f.Scope.DocSkips(obj, ControlRBAC) {
 		f.Scope.add(report.Finding{Object: f.Scope.object(obj), Control: "exemption", Rule: "applied", Severity: report.Info,
 			Message: "exempt: " + id + " not reported (chartsec.io/skip or an exclude rule names rbac)"})
+		return
+	}
+	var exemptVia []string
+	for _, b := range via {
+		if f.Scope.DocSkips(b.node, ControlRBAC) {
+			exemptVia = append(exemptVia, b.label())
+		}
+	}
+	if len(via) > 0 && len(exemptVia) == len(via) {
+		f.Scope.add(report.Finding{Object: f.Scope.object(obj), Control: "exemption", Rule: "applied", Severity: report.Info,
+			Message: "exempt: " + id + " not reported (the bindings that grant it are exempt from rbac: " + strings.Join(exemptVia, ", ") + ")"})
 		return
 	}
 	var exempt []string

@@ -233,6 +233,14 @@ func TestRBAC(t *testing.T) {
 			findings: []string{"info exemption/applied"},
 		},
 		{
+			name: "an exemption on the binding that grants it",
+			input: strings.Replace(rbacDocs("Role", "RoleBinding", `- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
+`), "kind: RoleBinding\nmetadata:\n  name: op\n", "kind: RoleBinding\nmetadata:\n  name: op\n  annotations:\n    chartsec.io/skip: rbac\n", 1),
+			findings: []string{"info exemption/applied"},
+		},
+		{
 			name: "an exclude rule for the workload it reaches",
 			input: rbacDocs("Role", "RoleBinding", `- apiGroups: [""]
   resources: [secrets]
@@ -393,6 +401,37 @@ func TestRBACConfigValidation(t *testing.T) {
 		_, err := LoadConfig(strings.NewReader(c.yaml))
 		if err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%q: got %v, want an error with %q", c.yaml, err, c.err)
+		}
+	}
+}
+
+// A binding to the system:serviceaccounts groups reaches every workload of
+// the namespace (or of the cluster), and a ClusterRoleBinding to every
+// account of the cluster is not "one namespace".
+func TestRBACGroupSubjects(t *testing.T) {
+	rules := `- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
+`
+	subject := "- kind: ServiceAccount\n  name: op\n  namespace: ops\n"
+	for _, c := range []struct {
+		group string
+		want  []string
+	}{
+		{"system:serviceaccounts:ops", []string{"rbac.secretsRead", "rbac.namespacedOnly"}},
+		{"system:serviceaccounts", []string{"rbac.secretsRead"}},
+	} {
+		docs := strings.Replace(rbacDocs("ClusterRole", "ClusterRoleBinding", rules), subject,
+			"- kind: Group\n  apiGroup: rbac.authorization.k8s.io\n  name: "+c.group+"\n", 1)
+		var ids []string
+		for _, f := range rbacRun(t, docs, nil) {
+			ids = append(ids, f.ID())
+			if !strings.Contains(f.Message, "reaches Deployment ops/op") {
+				t.Errorf("%s: %s does not name the workload: %s", c.group, f.ID(), f.Message)
+			}
+		}
+		if !slices.Equal(ids, c.want) {
+			t.Errorf("%s: %v, want %v", c.group, ids, c.want)
 		}
 	}
 }
