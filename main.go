@@ -255,7 +255,13 @@ func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Read
 			}
 			return nil, nil, err
 		}
+		inInput := inputObjects(rep)
 		for _, f := range verified.Findings() {
+			// Named at the input's document and line (what the user has),
+			// beside what the transforms did to the same object.
+			if o, ok := inInput[objectKey(f.Object)]; ok {
+				f.Object = o
+			}
 			rep.Add(f)
 		}
 		if failing := atLeast(verified, failOn); len(failing) > 0 {
@@ -275,6 +281,24 @@ func execute(fs *pflag.FlagSet, o options, failOn report.Severity, stdin io.Read
 		}
 	}
 	return out, nil, nil
+}
+
+type objectID struct{ kind, namespace, name, source string }
+
+func objectKey(o report.Object) objectID {
+	return objectID{o.Kind, o.Namespace, o.Name, o.Source}
+}
+
+// inputObjects maps the objects the transforms reported on, as located in
+// the input, by kind, namespace, name and source file.
+func inputObjects(rep *report.Report) map[objectID]report.Object {
+	m := map[objectID]report.Object{}
+	for _, f := range rep.Findings() {
+		if !f.Object.Generated {
+			m[objectKey(f.Object)] = f.Object
+		}
+	}
+	return m
 }
 
 // atLeast returns the findings a gate fails on: not fixed, at or above
