@@ -125,6 +125,25 @@ subjects:
 			findings: []string{"warning serviceAccount/default"},
 		},
 		{
+			name:     "perWorkload: never when serviceAccountToken is off, so the pod keeps its token",
+			input:    webOnDefault,
+			config:   func(c *Config) { perWorkload(c); c.Disable = []string{ControlServiceAccountToken} },
+			findings: []string{"warning serviceAccount/default"},
+		},
+		{
+			name:     "perWorkload: never when the workload is exempt from serviceAccountToken",
+			input:    strings.Replace(webOnDefault, "  namespace: shop\n", "  namespace: shop\n  annotations:\n    chartsec.io/skip: serviceAccountToken\n", 1),
+			config:   perWorkload,
+			findings: []string{"warning serviceAccount/default"},
+		},
+		{
+			name:     "perWorkload: serviceAccountToken off, but the chart turned the token off itself",
+			input:    strings.Replace(webOnDefault, "      containers:", "      automountServiceAccountToken: false\n      containers:", 1),
+			config:   func(c *Config) { perWorkload(c); c.Disable = []string{ControlServiceAccountToken} },
+			expected: strings.Replace(webOwnAccount, "      containers:", "      automountServiceAccountToken: false\n      containers:", 1),
+			findings: []string{"info changed serviceAccount/added", "info changed serviceAccount/perWorkload"},
+		},
+		{
 			name:     "perWorkload: never when the Vault agent logs in as default",
 			input:    strings.Replace(webOnDefault, "  template:\n", "  template:\n    metadata:\n      annotations:\n        vault.hashicorp.com/agent-inject: \"true\"\n", 1),
 			config:   perWorkload,
