@@ -20,10 +20,13 @@ func (d *Doc) Encode() ([]byte, error) {
 	root := d.Node.YNode()
 	keepLineComments(root)
 	b, err := encode(&yaml.Node{Kind: yaml.DocumentNode, HeadComment: d.headComment, FootComment: d.footComment, Content: []*yaml.Node{root}}, d.SeqIndent)
-	if err != nil || !d.crlf {
-		return b, err
+	if err != nil {
+		return nil, err
 	}
-	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")), nil
+	if d.crlf {
+		b = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+	}
+	return append(b, d.trailer...), nil
 }
 
 func encode(node *yaml.Node, seqIndent yaml.SequenceIndentStyle) ([]byte, error) {

@@ -231,3 +231,16 @@ func TestAliasBudgetPerStream(t *testing.T) {
 		t.Errorf("a %d-byte Deployment with one small alias: %v", big.Len(), err)
 	}
 }
+
+// TestDirectiveAfterEndMarker: "...", then the next document's %YAML
+// directive, then "---" is one document and a directive; re-encoded, the
+// document keeps them after it.
+func TestDirectiveAfterEndMarker(t *testing.T) {
+	in := "apiVersion: v1\nkind: ConfigMap\n...\n# next\n%YAML 1.1\n---\napiVersion: v1\nkind: Secret\n"
+	got := reencode(t, parseOnly(t, in))
+	want := "apiVersion: v1\nkind: ConfigMap\nadded: x\n...\n# next\n%YAML 1.1\n---\napiVersion: v1\nkind: Secret\nadded: x\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	parseOnly(t, got)
+}

@@ -61,6 +61,9 @@ type Doc struct {
 	aliases bool
 	// merges tells the parsed node has merge keys ("<<") to resolve.
 	merges bool
+	// trailer is a "..." line and the directives after it, which belong
+	// to the next document; a re-encoded document is followed by them.
+	trailer []byte
 }
 
 // Label names the document for messages: index, kind/name and source file.
@@ -130,6 +133,43 @@ func Split(data []byte) []*Doc {
 		d.Number = d.Index + first
 	}
 	return docs
+}
+
+// directiveTrailer is the offset of a "..." line that only blank lines,
+// comments and directives follow, at least one directive ("%YAML 1.1"):
+// YAML puts a document's directives after the end marker of the one
+// before it. It is -1 when text ends otherwise.
+func directiveTrailer(text []byte) int {
+	if !bytes.Contains(text, []byte("\n%")) {
+		return -1
+	}
+	var starts []int
+	for i := 0; i < len(text); {
+		starts = append(starts, i)
+		j := bytes.IndexByte(text[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	directive := false
+	for k := len(starts) - 1; k >= 0; k-- {
+		end := len(text)
+		if k+1 < len(starts) {
+			end = starts[k+1]
+		}
+		line := bytes.TrimSpace(text[starts[k]:end])
+		switch {
+		case len(line) == 0 || line[0] == '#':
+		case line[0] == '%':
+			directive = true
+		case directive && (bytes.Equal(line, []byte("...")) || bytes.HasPrefix(line, []byte("... #"))):
+			return starts[k]
+		default:
+			return -1
+		}
+	}
+	return -1
 }
 
 // hasDirective reports whether text holds a directive line ("%YAML 1.1").
@@ -303,6 +343,9 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 			return &Error{Doc: d, Line: d.Line, Msg: "a YAML directive (\"%YAML\", \"%TAG\") with no document after it"}
 		}
 		return nil // blanks, comments, or directives for the next document
+	}
+	if i := directiveTrailer(text); i >= 0 && !last {
+		d.trailer, text = text[i:], text[:i]
 	}
 	if d.crlf = bytes.Contains(text, []byte("\r\n")); d.crlf {
 		// go-yaml files comments differently with CRLF line breaks.
