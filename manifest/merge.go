@@ -18,10 +18,6 @@ import (
 // aliases are expanded), so the filters read and edit what Kubernetes
 // reads, and a changed document is written without merge keys.
 
-// maxMergeDepth bounds the merge sources followed through aliases: an
-// anchor merged into itself would never end.
-const maxMergeDepth = 64
-
 func isMergeKey(k *yaml.Node) bool {
 	k = keyValue(k)
 	return k.Value == "<<" && k.Kind == yaml.ScalarNode && Resolve11(k) == Merge11
@@ -45,18 +41,27 @@ func hasMerge(n *yaml.Node) bool {
 }
 
 // mergedField is the value of key in mapping m as Kubernetes reads it,
-// merge keys included; nil when m has none.
-func mergedField(m *yaml.Node, key string, depth int) *yaml.Node {
+// merge keys included; nil when m has none. It runs before aliases are
+// expanded, so each mapping is read once (memo): merges of merges through
+// aliases could otherwise take exponential time.
+func mergedField(m *yaml.Node, key string, memo map[*yaml.Node]*yaml.Node) *yaml.Node {
 	m = keyValue(m)
-	if m.Kind != yaml.MappingNode || depth > maxMergeDepth {
+	if m.Kind != yaml.MappingNode {
 		return nil
+	}
+	if v, seen := memo[m]; seen {
+		return v // read already, or being read: a mapping merged into itself adds nothing
 	}
 	var found *yaml.Node
 	explicit := false // of a key written twice (refused later), the first names the document
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if isMergeKey(m.Content[i]) {
+			if memo == nil {
+				memo = map[*yaml.Node]*yaml.Node{}
+			}
+			memo[m] = nil
 			for _, src := range mergeSources(m.Content[i+1]) {
-				if v := mergedField(src, key, depth+1); v != nil {
+				if v := mergedField(src, key, memo); v != nil {
 					found = v
 					break // earlier sources win
 				}
@@ -69,6 +74,9 @@ func mergedField(m *yaml.Node, key string, depth int) *yaml.Node {
 	}
 	if found != nil {
 		found = keyValue(found)
+	}
+	if memo != nil {
+		memo[m] = found
 	}
 	return found
 }

@@ -3,8 +3,10 @@ package manifest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	v3 "gopkg.in/yaml.v3"
 	k8syaml "sigs.k8s.io/yaml"
@@ -93,5 +95,26 @@ func TestMergeKeysRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %q", tc.in, err, tc.want)
 		}
+	}
+}
+
+// TestMergeChainIsLinear: merges of merges through aliases, each naming
+// the one before twice, are read in linear time (2^40 paths otherwise).
+func TestMergeChainIsLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a0: &a0 {k: 1}\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d {<<: [*a%d, *a%d]}\n", i, i, i-1, i-1)
+	}
+	b.WriteString("<<: [*a40, *a40]\n")
+	done := make(chan error, 1)
+	go func() { done <- Parse(Split([]byte(b.String())), func(*Doc) bool { return false }) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("reading the document's kind through its merge keys takes exponential time")
 	}
 }

@@ -492,7 +492,7 @@ func mapField(m *yaml.Node, key string) *yaml.Node {
 // field is the value of key in mapping m as Kubernetes reads it: through
 // aliases and merge keys, so that a kind a merge supplies is seen.
 func field(m *yaml.Node, key string) *yaml.Node {
-	return mergedField(m, key, 0)
+	return mergedField(m, key, nil)
 }
 
 // checkKeys finds a mapping key Kubernetes cannot read: one that is a
