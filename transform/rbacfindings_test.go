@@ -435,3 +435,22 @@ func TestRBACGroupSubjects(t *testing.T) {
 		}
 	}
 }
+
+// Odd shapes the API server would refuse reach the filter only when the
+// type check is off; the filter must not panic on them nor report them.
+func TestRBACOddShapes(t *testing.T) {
+	for _, doc := range []string{
+		"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: a}\nrules: {apiGroups: x}\n",
+		"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: a}\nrules: [x, {verbs: get}, {verbs: [null, [get]], resources: [{a: b}]}]\n",
+		"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: a}\naggregationRule: {clusterRoleSelectors: [x, {matchLabels: 1}]}\n",
+		"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: x\nroleRef: y\nsubjects: z\n",
+		"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: cluster-admin}\nsubjects: [x, {kind: ServiceAccount}]\n",
+	} {
+		fs := rbacRun(t, doc, nil)
+		for _, f := range fs {
+			if f.Control == ControlRBAC && f.Rule != "clusterAdmin" {
+				t.Errorf("%q: %s: %s", doc, f.ID(), f.Message)
+			}
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package transform
 
 import (
-	"slices"
-
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -19,17 +17,14 @@ func webhookRegistrars(nodes []*yaml.RNode) []saRef {
 			continue
 		}
 		kind := kindOf(n)
-		for _, r := range lookupSeq(n, "rules") {
-			if writesWebhookConfigs(yaml.NewRNode(r)) {
-				ns := ""
-				if kind == "Role" {
-					ns = namespaceOf(n)
-				} else {
-					writers = append(writers, labelMap(labelPairs(lookupMap(n, "metadata", "labels"))))
-				}
-				roles[kind+"/"+ns+"/"+nameOf(n)] = true
-				break
+		if len(grants(readRules(n), registersWebhooks, false)) > 0 {
+			ns := ""
+			if kind == "Role" {
+				ns = namespaceOf(n)
+			} else {
+				writers = append(writers, labelMap(labelPairs(lookupMap(n, "metadata", "labels"))))
 			}
+			roles[kind+"/"+ns+"/"+nameOf(n)] = true
 		}
 	}
 	// An aggregated ClusterRole holds the rules of the ClusterRoles its
@@ -63,16 +58,6 @@ func webhookRegistrars(nodes []*yaml.RNode) []saRef {
 	return out
 }
 
-func writesWebhookConfigs(rule *yaml.RNode) bool {
-	has := func(field string, values ...string) bool {
-		for _, v := range lookupSeq(rule, field) {
-			if v.Value == "*" || slices.Contains(values, v.Value) {
-				return true
-			}
-		}
-		return false
-	}
-	return has("apiGroups", "admissionregistration.k8s.io") &&
-		has("resources", "validatingwebhookconfigurations", "mutatingwebhookconfigurations") &&
-		has("verbs", "create", "update", "patch")
-}
+// registersWebhooks is what an app needs to register admission webhooks.
+var registersWebhooks = []privilege{{"admissionregistration.k8s.io",
+	[]string{"validatingwebhookconfigurations", "mutatingwebhookconfigurations"}, []string{"create", "update", "patch"}}}
