@@ -89,7 +89,7 @@ func TestWronglyTypedFieldsAreRefused(t *testing.T) {
 func TestWellTypedFieldsPass(t *testing.T) {
 	for _, in := range []string{
 		podWith("      hostNetwork: False\n      securityContext: ~\n      volumes: null\n", "          securityContext:\n            runAsUser: 0x3E8\n            readOnlyRootFilesystem: yes\n          resources:\n            limits:\n              cpu: 1\n              memory: 1.5e9\n          ports:\n            - containerPort: 8_080\n"),
-		"apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n    - port: 80\n      targetPort: http\n    - port: 81\n      targetPort: 8081\n",
+		"apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n    - port: 80.0\n      targetPort: http\n    - port: 81\n      targetPort: 8081\n",
 		"apiVersion: apps/v1beta2\nkind: Deployment\nmetadata:\n  name: old\nspec:\n  template:\n    spec:\n      containers:\n        - name: c\n          image: x:1\n",
 	} {
 		if _, err := Run([]byte(in), transform.DefaultConfig(), nil); err != nil {

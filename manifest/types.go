@@ -3,7 +3,9 @@ package manifest
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -114,7 +116,7 @@ func CheckTypes(n *yaml.Node, t reflect.Type, path string) *TypeError {
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if n.Kind != yaml.ScalarNode || Resolve11(n) != Int11 {
+		if n.Kind != yaml.ScalarNode || Resolve11(n) != Int11 && !integralFloat(n) {
 			return bad("an integer")
 		}
 	case reflect.Float32, reflect.Float64:
@@ -145,6 +147,17 @@ var (
 	quantityType    = reflect.TypeFor[resource.Quantity]()
 	timeType        = reflect.TypeFor[metav1.Time]()
 )
+
+// integralFloat reports whether a YAML 1.1 float such as 3.0 reaches the
+// API server as an integer: encoding/json writes integral floats below
+// 1e21 without a point.
+func integralFloat(n *yaml.Node) bool {
+	if Resolve11(n) != Float11 {
+		return false
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+	return err == nil && f == math.Trunc(f) && math.Abs(f) < 1e21
+}
 
 func join(path, key string) string {
 	if path == "" {

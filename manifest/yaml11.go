@@ -156,9 +156,13 @@ func Bool(n *yaml.Node) (value, set bool) {
 }
 
 // Int reads an integer field as Kubernetes does: 0x1F, 0755 and 1_000 are
-// numbers under YAML 1.1. ok is false when the node is missing or holds
+// numbers under YAML 1.1, and 80.0 is 80 once sent as JSON. ok is false when the node is missing or holds
 // no integer.
 func Int(n *yaml.Node) (value int64, ok bool) {
+	if n != nil && integralFloat(n) { // 80.0 reaches the API server as 80
+		f, _ := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+		return int64(f), true
+	}
 	if n == nil || Resolve11(n) != Int11 {
 		return 0, false
 	}

@@ -83,7 +83,7 @@ func TestBoolAndInt(t *testing.T) {
 		ok  bool
 	}{
 		{"0", 0, true}, {"0x0", 0, true}, {"0755", 493, true}, {"0x1F", 31, true}, {"1_000", 1000, true}, {"0b11", 3, true},
-		{"-0b11", -3, true}, {`"0"`, 0, false}, {"1e3", 0, false}, {"zero", 0, false},
+		{"-0b11", -3, true}, {`"0"`, 0, false}, {"1e3", 1000, true}, {"80.0", 80, true}, {"1.5", 0, false}, {"zero", 0, false},
 	} {
 		v, ok := Int(node(tc.src))
 		if v != tc.val || ok != tc.ok {
