@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
@@ -13,32 +14,47 @@ import (
 // they match `diff -u input output`. Unchanged documents are not shown.
 //
 // out must hold every document of in, in order (what hardening writes);
-// documents are paired by apiVersion, kind, namespace and name.
+// a document that differs from its input is paired with it by apiVersion,
+// kind, namespace and name.
 func Documents(w io.Writer, in, out []byte) error {
 	inDocs, outDocs := manifest.Split(in), manifest.Split(out)
-	for _, docs := range [][]*manifest.Doc{inDocs, outDocs} {
-		if err := manifest.Parse(docs, func(*manifest.Doc) bool { return false }); err != nil {
-			return err
+	// Unchanged documents are byte for byte their input: only the others
+	// are parsed, to pair a changed document with its input by identity.
+	parsed := map[*manifest.Doc]bool{}
+	identify := func(d *manifest.Doc) error {
+		if parsed[d] {
+			return nil
 		}
+		parsed[d] = true
+		return manifest.Parse([]*manifest.Doc{d}, func(*manifest.Doc) bool { return false })
 	}
 	i := 0
 	var after *manifest.Doc // the input document the next added one follows
 	for _, o := range outDocs {
-		if i < len(inDocs) && sameObject(inDocs[i], o) {
-			d := inDocs[i]
+		if i < len(inDocs) && bytes.Equal(text(inDocs[i]), text(o)) {
+			after = inDocs[i]
 			i++
-			after = d
-			a, b := text(d), text(o)
-			if string(a) == string(b) {
+			continue
+		}
+		if err := identify(o); err != nil {
+			return err
+		}
+		if i < len(inDocs) {
+			if err := identify(inDocs[i]); err != nil {
+				return err
+			}
+			if sameObject(inDocs[i], o) {
+				d := inDocs[i]
+				after = d
+				i++
+				if _, err := fmt.Fprintf(w, "--- input: %s\n+++ hardened: %s\n", d.Label(), d.Label()); err != nil {
+					return err
+				}
+				if err := Unified(w, text(d), text(o), firstLine(d), firstLine(o)); err != nil {
+					return err
+				}
 				continue
 			}
-			if _, err := fmt.Fprintf(w, "--- input: %s\n+++ hardened: %s\n", d.Label(), d.Label()); err != nil {
-				return err
-			}
-			if err := Unified(w, a, b, firstLine(d), firstLine(o)); err != nil {
-				return err
-			}
-			continue
 		}
 		if !o.Object {
 			// Only an empty document can come from nowhere: the text
