@@ -178,14 +178,23 @@ func grants(rules []policyRule, privs []privilege, named bool) []string {
 	return out
 }
 
-// explicitVerbs lists escalate, bind and impersonate where a rule names them
-// on resources the checks above do not know (a custom impersonation target).
-func explicitVerbs(rules []policyRule) []string {
+// explicitVerbs lists escalate, bind and impersonate where a rule names
+// them on resources privs does not know (a custom impersonation target).
+func explicitVerbs(rules []policyRule, privs []privilege) []string {
 	var out []string
 	for _, r := range rules {
 		for _, v := range []string{"escalate", "bind", "impersonate"} {
-			if slices.Contains(r.verbs, v) && !slices.Contains(out, v) {
-				out = append(out, v)
+			if !slices.Contains(r.verbs, v) {
+				continue
+			}
+			known := false
+			for _, p := range privs {
+				for _, res := range p.resources {
+					known = known || slices.Contains(p.verbs, v) && coversGroup(r.groups, p.group) && coversResource(r.resources, res)
+				}
+			}
+			if !known {
+				out = append(out, v+" on "+strings.Join(r.resources, ", "))
 			}
 		}
 	}
@@ -460,7 +469,7 @@ func aggregate(roles []*rbacRole) {
 // checkRole reports the privileges of a role on obj: the role itself, or
 // the binding of a built-in role.
 func (f RBAC) checkRole(r *rbacRole, obj *yaml.RNode) {
-	where, reach := r.scopeText(), r.reachText(obj)
+	where, reach := r.scopeText(), r.reachText()
 	what := r.kind + " " + r.name
 	if r.node != nil {
 		what = r.kind
@@ -476,11 +485,7 @@ func (f RBAC) checkRole(r *rbacRole, obj *yaml.RNode) {
 		}
 		g := grants(r.rules, privs, c.named)
 		if c.rule == "escalate" {
-			for _, v := range explicitVerbs(r.rules) {
-				if !strings.Contains(strings.Join(g, " "), v) {
-					g = append(g, v)
-				}
-			}
+			g = append(g, explicitVerbs(r.rules, privs)...)
 		}
 		if len(g) == 0 {
 			continue
@@ -523,7 +528,7 @@ func (f RBAC) checkScope(r *rbacRole) {
 	if !cluster && len(roleBindingNamespaces) == 1 && !r.aggregating && !r.userFacing {
 		f.report(r.node, r.reached(), r.bindings, "roleWouldDo", report.Warning,
 			fmt.Sprintf("ClusterRole is bound only through RoleBindings in %s: a Role there would do; %s",
-				namespaceText(roleBindingNamespaces[0]), r.reachText(r.node)))
+				namespaceText(roleBindingNamespaces[0]), r.reachText()))
 	}
 	resources, ok := namespacedOnly(r.rules)
 	if !ok {
@@ -654,15 +659,13 @@ func (r *rbacRole) scopeText() string {
 }
 
 // reachText names the workloads the role reaches, or says why none.
-func (r *rbacRole) reachText(obj *yaml.RNode) string {
+func (r *rbacRole) reachText() string {
 	if len(r.bindings) == 0 {
 		return "no binding of the release grants it"
 	}
 	var accounts []saRef
 	for _, b := range r.bindings {
-		if obj == nil || r.node != nil || b.node == obj {
-			accounts = append(accounts, b.accounts...)
-		}
+		accounts = append(accounts, b.accounts...)
 	}
 	return workloadText(r.reached(), accounts)
 }

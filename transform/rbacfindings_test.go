@@ -138,6 +138,14 @@ func TestRBAC(t *testing.T) {
 			findings: []string{"warning rbac/escalate"},
 		},
 		{
+			name: "impersonate named on a resource the checks do not list",
+			input: rbacDocs("ClusterRole", "ClusterRoleBinding", `- apiGroups: [example.com]
+  resources: [tenants]
+  verbs: [impersonate]
+`),
+			findings: []string{"warning rbac/escalate"},
+		},
+		{
 			name: "write access to RBAC objects",
 			input: rbacDocs("Role", "RoleBinding", `- apiGroups: [rbac.authorization.k8s.io]
   resources: [rolebindings]
