@@ -112,6 +112,7 @@ func TestBadCharacterLine(t *testing.T) {
 		{"NUL", "---\nkind: A\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  a: \"x\x00y\"\n", "document 2 (ConfigMap), line 7: invalid YAML: control character NUL"},
 		{"not UTF-8", "---\napiVersion: v1\nkind: ConfigMap\ndata:\n  a: caf\xe9\n", "document 1 (ConfigMap), line 5: invalid YAML: byte 0xE9 is not UTF-8"},
 		{"in a comment", "apiVersion: v1\n# \xff\nkind: ConfigMap\n", "document 1 (ConfigMap), line 2: invalid YAML: byte 0xFF"},
+		{"in a document of comments only", "---\nkind: A\n---\n# one\n# two \x00\n---\nkind: B\n", "document 2, line 5: invalid YAML: control character NUL"},
 		{"escape character", "---\na: 1\nb: \x1b[31m\n", "document 1, line 3: invalid YAML: control character U+001B"},
 	}
 	for _, c := range cases {

@@ -339,6 +339,9 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 		text = append([]byte(d.Separator), d.Raw...)
 	}
 	if !holdsContent(text) {
+		if line, msg, bad := badCharacter(text); bad {
+			return &Error{Doc: d, Line: line + lineOffset, Msg: "invalid YAML: " + msg}
+		}
 		if last && hasDirective(text) {
 			return &Error{Doc: d, Line: d.Line, Msg: "a YAML directive (\"%YAML\", \"%TAG\") with no document after it"}
 		}
