@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"github.com/chartsec/chartsec-harden/transform"
 )
@@ -99,5 +100,23 @@ func TestListInList(t *testing.T) {
 	}
 	if worst, any := rep.Worst(); !any || worst < report.Error {
 		t.Errorf("--verify passes the unhardened inner Deployment: %v", rep.Findings())
+	}
+}
+
+// TestTemplateErrorLocated: a pod template the standards cannot read
+// (the type check before them normally refuses it first) is named by
+// document, line and field, not by a bare json error.
+func TestTemplateErrorLocated(t *testing.T) {
+	in := "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext: {runAsUser: \"1000\"}\n"
+	cfg := transform.DefaultConfig()
+	scope := cfg.Scope(&report.Report{})
+	docs := manifest.Split([]byte(in))
+	if err := manifest.Parse(docs, keep(scope)); err != nil {
+		t.Fatal(err)
+	}
+	scope.Objects = objects(docs)
+	err := evaluate(docs, scope, false, "")
+	if err == nil || !strings.HasPrefix(err.Error(), "document 1 (Pod p), line 9: ") || !strings.Contains(err.Error(), "spec.containers.securityContext.runAsUser is a string where Kubernetes wants int64") {
+		t.Errorf("error %v", err)
 	}
 }
