@@ -66,7 +66,7 @@ func Documents(w io.Writer, in, out []byte) error {
 		}
 		where := "at the start"
 		if after != nil {
-			where = fmt.Sprintf("after document %d", after.Index)
+			where = fmt.Sprintf("after document %d", after.Number)
 		}
 		if _, err := fmt.Fprintf(w, "--- /dev/null\n+++ hardened: added %s %s (%s)\n", o.Kind, objectName(o), where); err != nil {
 			return err

@@ -167,3 +167,21 @@ func ExampleDocuments() {
 	//    name: web
 	// +automountServiceAccountToken: false
 }
+
+// TestDocumentsNumbering: an added document is placed after the document
+// numbered as every message numbers it, whether or not the stream opens
+// with "---".
+func TestDocumentsNumbering(t *testing.T) {
+	in := []byte(strings.TrimPrefix(stream, "---\n"))
+	out, err := harden.Run(in, transform.DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d bytes.Buffer
+	if err := diff.Documents(&d, in, out); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.String(); !strings.Contains(got, "--- input: document 2 (Deployment web)") || !strings.Contains(got, "(after document 2)") {
+		t.Errorf("numbering differs:\n%s", got)
+	}
+}
