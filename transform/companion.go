@@ -184,6 +184,8 @@ type podGroup struct {
 	// duplicate is set when an earlier document is the same object (same
 	// kind, namespace and name): its companions serve both.
 	duplicate bool
+	// order is the group's place in companionView.groups.
+	order int
 }
 
 func (g *podGroup) hostNetwork() bool {
@@ -191,21 +193,39 @@ func (g *podGroup) hostNetwork() bool {
 }
 
 // companionView is what the companion filters know of the whole stream.
+// Its lookups go through indexes built once, so that its cost grows with
+// the stream, not with the square of its workloads.
 type companionView struct {
-	groups   []*podGroup
-	byDoc    map[*yaml.Node]*podGroup
+	groups []*podGroup
+	byDoc  map[*yaml.Node]*podGroup
+	// pods finds the groups that carry a label.
+	pods     *podIndex
 	services []*yaml.RNode
-	hpas     []*yaml.RNode
-	taken    []docName
-	// apiServerCalls are the Service ports the API server connects to:
-	// admission webhooks, aggregated APIs and CRD conversion webhooks.
-	apiServerCalls []serviceRef
+	// serviceSelectors finds the Services that may select a group.
+	serviceSelectors *selectorIndex
+	// hpas are the HorizontalPodAutoscalers by the kind and name they scale.
+	hpas  map[kindName][]*yaml.RNode
+	taken map[kindName][]string // the namespaces of each kind and name
+	// apiServerCalls are the Service ports the API server connects to
+	// (admission webhooks, aggregated APIs and CRD conversion webhooks),
+	// by Service name.
+	apiServerCalls map[string][]serviceRef
 	// webhookRegistrars are the ServiceAccounts allowed to write webhook
 	// configurations: their pods register webhooks at run time.
-	webhookRegistrars []saRef
+	webhookRegistrars *accountSet
+	// served caches servedPorts, which restricted egress asks of every
+	// group once per workload.
+	served map[*podGroup]servedPorts
 }
 
 type docName struct{ kind, namespace, name string }
+
+type kindName struct{ kind, name string }
+
+type servedPorts struct {
+	served, exposed []policyPort
+	unresolved      []string
+}
 
 // serviceRef is a Service port named by a webhook or an APIService.
 type serviceRef struct {
@@ -238,20 +258,27 @@ func apiServerServices(n *yaml.RNode) []serviceRef {
 }
 
 func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
-	v := &companionView{byDoc: map[*yaml.Node]*podGroup{}, webhookRegistrars: webhookRegistrars(nodes)}
+	v := &companionView{byDoc: map[*yaml.Node]*podGroup{}, webhookRegistrars: newAccountSet(webhookRegistrars(nodes)),
+		hpas: map[kindName][]*yaml.RNode{}, taken: map[kindName][]string{}, apiServerCalls: map[string][]serviceRef{},
+		served: map[*podGroup]servedPorts{}}
 	seen := map[docName]bool{}
 	for _, n := range nodes {
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		v.taken = append(v.taken, docName{kindOf(n), namespaceOf(n), nameOf(n)})
+		v.take(kindOf(n), namespaceOf(n), nameOf(n))
 		switch {
 		case kindOf(n) == "Service" && apiVersionOf(n) == "v1":
 			v.services = append(v.services, n)
 		case kindOf(n) == "HorizontalPodAutoscaler" && group(apiVersionOf(n)) == "autoscaling":
-			v.hpas = append(v.hpas, n)
+			if ref := lookupMap(n, "spec", "scaleTargetRef"); ref != nil {
+				k := kindName{lookupScalar(ref, "kind"), lookupScalar(ref, "name")}
+				v.hpas[k] = append(v.hpas[k], n)
+			}
 		default:
-			v.apiServerCalls = append(v.apiServerCalls, apiServerServices(n)...)
+			for _, r := range apiServerServices(n) {
+				v.apiServerCalls[r.name] = append(v.apiServerCalls[r.name], r)
+			}
 		}
 		w := s.Workload(n)
 		if w == nil {
@@ -274,7 +301,17 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 			}
 			seen[id] = true
 		}
+		g.order = len(v.groups)
 		v.groups = append(v.groups, g)
+	}
+	v.pods = newPodIndex(v.groups)
+	v.serviceSelectors = newSelectorIndex(v.pods)
+	for _, svc := range v.services {
+		var sel *labelSelector
+		if pairs := labelPairs(lookupMap(svc, "spec", "selector")); len(pairs) > 0 {
+			sel = &labelSelector{matchLabels: pairs}
+		}
+		v.serviceSelectors.add(sel, namespaceOf(svc))
 	}
 	for _, g := range v.groups {
 		v.narrow(g)
@@ -327,8 +364,8 @@ func (v *companionView) narrow(g *podGroup) {
 // overlapping returns the other workloads whose pods sel also selects.
 func (v *companionView) overlapping(g *podGroup, sel *labelSelector) []*podGroup {
 	var out []*podGroup
-	for _, o := range v.groups {
-		if o != g && len(o.labels) > 0 && sameNamespace(o.namespace, g.namespace) && sel.matches(o.labelSet) {
+	for _, o := range v.pods.selected(sel, g.namespace) {
+		if o != g && len(o.labels) > 0 {
 			out = append(out, o)
 		}
 	}
@@ -391,6 +428,15 @@ func portList(ps []policyPort) string {
 // ports, the ports of NodePort and LoadBalancer Services, and those the API
 // server calls. unresolved names target ports no container declares.
 func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, unresolved []string) {
+	if p, ok := v.served[g]; ok {
+		return p.served, p.exposed, p.unresolved
+	}
+	served, exposed, unresolved = v.findServedPorts(g)
+	v.served[g] = servedPorts{served, exposed, unresolved}
+	return served, exposed, unresolved
+}
+
+func (v *companionView) findServedPorts(g *podGroup) (served, exposed []policyPort, unresolved []string) {
 	named := map[string]policyPort{}
 	for _, c := range g.w.Containers() {
 		if c.Kind == EphemeralContainer || c.Kind == InitContainer && lookupScalar(c.Node, "restartPolicy") != "Always" {
@@ -412,11 +458,8 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 			}
 		}
 	}
-	for _, svc := range v.services {
-		sel := labelPairs(lookupMap(svc, "spec", "selector"))
-		if len(sel) == 0 || !sameNamespace(namespaceOf(svc), g.namespace) || !(&labelSelector{matchLabels: sel}).matches(g.labelSet) {
-			continue
-		}
+	for _, i := range v.serviceSelectors.selecting(g) {
+		svc := v.services[i]
 		typ := lookupScalar(svc, "spec", "type")
 		for _, pn := range lookupSeq(svc, "spec", "ports") {
 			p := yaml.NewRNode(pn)
@@ -443,7 +486,7 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 			}
 		}
 	}
-	if anyMatches(v.webhookRegistrars, g.namespace, g.w.ServiceAccount()) {
+	if v.webhookRegistrars.matches(g.namespace, g.w.ServiceAccount()) {
 		// it registers its own webhooks at run time, on one of these ports
 		exposed = append(exposed, served...)
 	}
@@ -453,8 +496,8 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 // calledByAPIServer reports whether a webhook or an APIService of the
 // stream names this Service port.
 func (v *companionView) calledByAPIServer(svc *yaml.RNode, port int) bool {
-	for _, r := range v.apiServerCalls {
-		if r.name == nameOf(svc) && r.port == port && sameNamespace(r.namespace, namespaceOf(svc)) {
+	for _, r := range v.apiServerCalls[nameOf(svc)] {
+		if r.port == port && sameNamespace(r.namespace, namespaceOf(svc)) {
 			return true
 		}
 	}
@@ -472,10 +515,9 @@ func protocolOr(p string) string {
 // minReplicas (default 1) of a HorizontalPodAutoscaler that scales it, else
 // its replica count. hpa names the autoscaler, if any.
 func (v *companionView) minReplicas(g *podGroup) (n int, hpa string) {
-	for _, h := range v.hpas {
+	for _, h := range v.hpas[kindName{kindOf(g.w.Doc), nameOf(g.w.Doc)}] {
 		ref := lookupMap(h, "spec", "scaleTargetRef")
-		if ref == nil || lookupScalar(ref, "kind") != kindOf(g.w.Doc) || lookupScalar(ref, "name") != nameOf(g.w.Doc) ||
-			!sameNamespace(namespaceOf(h), g.namespace) {
+		if !sameNamespace(namespaceOf(h), g.namespace) {
 			continue
 		}
 		if av := lookupScalar(ref, "apiVersion"); av != "" && group(av) != group(apiVersionOf(g.w.Doc)) {
@@ -504,15 +546,20 @@ func (v *companionView) companionName(kind, namespace, base, suffix string) stri
 		}
 		name := b + s
 		if !v.nameTaken(kind, namespace, name) {
-			v.taken = append(v.taken, docName{kind, namespace, name})
+			v.take(kind, namespace, name)
 			return name
 		}
 	}
 }
 
+func (v *companionView) take(kind, namespace, name string) {
+	k := kindName{kind, name}
+	v.taken[k] = append(v.taken[k], namespace)
+}
+
 func (v *companionView) nameTaken(kind, namespace, name string) bool {
-	for _, t := range v.taken {
-		if t.kind == kind && t.name == name && sameNamespace(t.namespace, namespace) {
+	for _, ns := range v.taken[kindName{kind, name}] {
+		if sameNamespace(ns, namespace) {
 			return true
 		}
 	}
@@ -560,22 +607,69 @@ func generated(n *yaml.RNode) bool {
 	return lookupScalar(n, "metadata", "labels", GeneratedLabel) == "true"
 }
 
-// insertAfter puts doc into nodes after anchor and after the documents
-// already generated for it, so a workload's companions stay together.
-func insertAfter(nodes []*yaml.RNode, anchor, doc *yaml.RNode) []*yaml.RNode {
-	i := 0
-	for i < len(nodes) && nodes[i].YNode() != anchor.YNode() {
-		i++
+// companionStream is the stream a companion filter adds documents to: a
+// linked list over the nodes, so that each insertion costs the same
+// however long the stream is.
+type companionStream struct {
+	nodes  []*yaml.RNode // the stream's nodes, then the added ones
+	next   []int         // next[i] follows nodes[i]; -1 ends the stream
+	head   int
+	tail   int
+	anchor map[*yaml.Node]int // the first place of each of the stream's nodes
+}
+
+func newCompanionStream(nodes []*yaml.RNode) *companionStream {
+	s := &companionStream{nodes: append([]*yaml.RNode{}, nodes...), next: make([]int, len(nodes)),
+		head: -1, tail: len(nodes) - 1, anchor: make(map[*yaml.Node]int, len(nodes))}
+	if len(nodes) > 0 {
+		s.head = 0
 	}
-	if i < len(nodes) {
-		i++
+	for i, n := range nodes {
+		s.next[i] = i + 1
+		if _, ok := s.anchor[n.YNode()]; !ok {
+			s.anchor[n.YNode()] = i
+		}
 	}
-	for i < len(nodes) && generated(nodes[i]) {
-		i++
+	if len(nodes) > 0 {
+		s.next[len(nodes)-1] = -1
 	}
-	// A new slice: the caller's must not change under it.
-	out := make([]*yaml.RNode, 0, len(nodes)+1)
-	out = append(append(append(out, nodes[:i]...), doc), nodes[i:]...)
+	return s
+}
+
+// insertAfter puts doc after anchor and after the documents already
+// generated for it, so a workload's companions stay together; doc ends
+// the stream when anchor is not in it.
+func (s *companionStream) insertAfter(anchor, doc *yaml.RNode) {
+	i := len(s.nodes)
+	s.nodes = append(s.nodes, doc)
+	s.next = append(s.next, -1)
+	at, ok := s.anchor[anchor.YNode()]
+	if !ok {
+		if s.tail < 0 {
+			s.head = i
+		} else {
+			s.next[s.tail] = i
+		}
+		s.tail = i
+		return
+	}
+	for s.next[at] >= 0 && generated(s.nodes[s.next[at]]) {
+		at = s.next[at]
+	}
+	s.next[i] = s.next[at]
+	s.next[at] = i
+	if s.tail == at {
+		s.tail = i
+	}
+}
+
+// list returns the stream in order, as a new slice: the caller's must not
+// change under it.
+func (s *companionStream) list() []*yaml.RNode {
+	out := make([]*yaml.RNode, 0, len(s.nodes))
+	for i := s.head; i >= 0; i = s.next[i] {
+		out = append(out, s.nodes[i])
+	}
 	return out
 }
 

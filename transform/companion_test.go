@@ -104,11 +104,10 @@ func TestLabelSelectorMatches(t *testing.T) {
 }
 
 func TestCompanionName(t *testing.T) {
-	v := &companionView{taken: []docName{
-		{"NetworkPolicy", "", "web-chartsec-netpol"},
-		{"NetworkPolicy", "other", "api-chartsec-netpol"},
-		{"Service", "", "db-chartsec-netpol"},
-	}}
+	v := &companionView{taken: map[kindName][]string{}}
+	v.take("NetworkPolicy", "", "web-chartsec-netpol")
+	v.take("NetworkPolicy", "other", "api-chartsec-netpol")
+	v.take("Service", "", "db-chartsec-netpol")
 	for _, tc := range []struct {
 		namespace, base, want string
 	}{
@@ -140,13 +139,17 @@ func TestInsertAfterKeepsCompanionsTogether(t *testing.T) {
 	gen := func(kind string) *yaml.RNode {
 		return yaml.MustParse("kind: " + kind + "\nmetadata: {labels: {chartsec.io/generated: 'true'}}\n")
 	}
-	nodes = insertAfter(nodes, nodes[0], gen("NetworkPolicy"))
-	nodes = insertAfter(nodes, nodes[0], gen("PodDisruptionBudget"))
+	s := newCompanionStream(nodes)
+	s.insertAfter(nodes[0], gen("NetworkPolicy"))
+	s.insertAfter(nodes[0], gen("PodDisruptionBudget"))
+	s.insertAfter(nodes[1], gen("LimitRange"))                        // after the last document
+	s.insertAfter(yaml.MustParse("kind: Elsewhere\n"), gen("Orphan")) // an anchor not in the stream: at the end
+	nodes = s.list()
 	var kinds []string
 	for _, n := range nodes {
 		kinds = append(kinds, n.GetKind())
 	}
-	if got := strings.Join(kinds, " "); got != "A NetworkPolicy PodDisruptionBudget B" {
+	if got := strings.Join(kinds, " "); got != "A NetworkPolicy PodDisruptionBudget B LimitRange Orphan" {
 		t.Errorf("order %s", got)
 	}
 }

@@ -120,7 +120,9 @@ func (f LimitRange) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	obj.Generated = true
 	f.Scope.add(report.Finding{Object: obj, Control: ControlLimitRange, Rule: "added", Changed: true,
 		Message: "LimitRange " + name + " added: container defaults, min and max for the namespace"})
-	return insertAfter(nodes, anchor.Doc, doc), nil
+	out := newCompanionStream(nodes)
+	out.insertAfter(anchor.Doc, doc)
+	return out.list(), nil
 }
 
 // resourceNode writes cpu and memory quantities, or nil when both are empty.

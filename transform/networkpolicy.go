@@ -170,12 +170,18 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	}
 	v := newCompanionView(f.Scope, nodes)
 	var policies []*yaml.RNode // the stream's policies that fence ingress
+	selectors := newSelectorIndex(v.pods)
 	for _, n := range nodes {
 		if kindOf(n) == "NetworkPolicy" && group(apiVersionOf(n)) == "networking.k8s.io" && fencesIngress(n) {
 			policies = append(policies, n)
+			sel := parseSelector(lookup(n, "spec", "podSelector"))
+			if sel == nil {
+				sel = &labelSelector{} // podSelector is required; absent reads as {}
+			}
+			selectors.add(sel, namespaceOf(n))
 		}
 	}
-	out := nodes
+	out := newCompanionStream(nodes)
 	var hostNetwork []*Workload
 	added := false
 	for _, w := range f.Scope.Workloads(nodes, ControlNetworkPolicy) {
@@ -199,11 +205,11 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 				"pod template has no labels, so no NetworkPolicy can select its pods: add labels to it")
 			continue
 		}
-		if p := selectingPolicy(policies, g); p != nil {
-			w.Found(ControlNetworkPolicy, "covered", report.Info, "", "already selected by NetworkPolicy "+nameOf(p))
+		if sel := selectors.selecting(g); len(sel) > 0 {
+			w.Found(ControlNetworkPolicy, "covered", report.Info, "", "already selected by NetworkPolicy "+nameOf(policies[sel[0]]))
 			continue
 		}
-		out = insertAfter(out, w.Doc, f.policyFor(v, g))
+		out.insertAfter(w.Doc, f.policyFor(v, g))
 		added = true
 	}
 	for _, w := range hostNetwork {
@@ -217,9 +223,9 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 	}
 	if f.DenyAll {
-		out = f.denyAll(v, out)
+		f.denyAll(v, out)
 	}
-	return out, nil
+	return out.list(), nil
 }
 
 // fencesIngress reports whether a policy has the Ingress type, given or
@@ -227,19 +233,6 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 func fencesIngress(n *yaml.RNode) bool {
 	types := lookupSeq(n, "spec", "policyTypes")
 	return len(types) == 0 || scalarIn(types, "Ingress")
-}
-
-func selectingPolicy(policies []*yaml.RNode, g *podGroup) *yaml.RNode {
-	for _, p := range policies {
-		sel := parseSelector(lookup(p, "spec", "podSelector"))
-		if sel == nil {
-			sel = &labelSelector{} // podSelector is required; absent reads as {}
-		}
-		if sameNamespace(namespaceOf(p), g.namespace) && sel.matches(g.labelSet) {
-			return p
-		}
-	}
-	return nil
 }
 
 // policyFor builds the NetworkPolicy of one workload and reports it.
@@ -392,7 +385,7 @@ func (f NetworkPolicy) dnsRule() *yaml.Node {
 // denyAll adds, per namespace and release, a policy that selects the
 // release's pods and allows them nothing (DNS only, when egress is
 // restricted). It follows the release's first workload.
-func (f NetworkPolicy) denyAll(v *companionView, nodes []*yaml.RNode) []*yaml.RNode {
+func (f NetworkPolicy) denyAll(v *companionView, out *companionStream) {
 	type release struct{ namespace, instance string }
 	first := map[release]*podGroup{}
 	var order []release
@@ -411,7 +404,7 @@ func (f NetworkPolicy) denyAll(v *companionView, nodes []*yaml.RNode) []*yaml.RN
 		f.Scope.add(report.Finding{Object: report.Object{Kind: "NetworkPolicy", Name: "deny-all", Doc: -1}, Control: ControlNetworkPolicy,
 			Rule: "denyAll", Severity: report.Warning,
 			Message: "denyAll: no pod template has an app.kubernetes.io/instance label to select the release's pods by; no deny-all policy added"})
-		return nodes
+		return
 	}
 	for _, r := range order {
 		g := first[r]
@@ -433,14 +426,14 @@ func (f NetworkPolicy) denyAll(v *companionView, nodes []*yaml.RNode) []*yaml.RN
 			field{"policyTypes", seqNode(types...)},
 			field{"egress", egress},
 		))
-		nodes = insertAfter(nodes, g.w.Doc, doc)
+		out.insertAfter(g.w.Doc, doc)
 		obj := g.w.Object
 		obj.Kind, obj.Name = "NetworkPolicy", name
 		obj.Generated = true
 		f.Scope.add(report.Finding{Object: obj, Control: ControlNetworkPolicy, Rule: "denyAll", Changed: true,
 			Message: "NetworkPolicy " + name + " added: denies what no other policy allows to the pods labelled app.kubernetes.io/instance=" + r.instance})
-		for _, o := range v.groups {
-			if o.labelSet["app.kubernetes.io/instance"] != r.instance || !sameNamespace(o.namespace, r.namespace) || o.hostNetwork() {
+		for _, o := range v.pods.carrying(r.namespace, labelPair{"app.kubernetes.io/instance", r.instance}) {
+			if o.labelSet["app.kubernetes.io/instance"] != r.instance || o.hostNetwork() {
 				continue
 			}
 			switch {
@@ -453,7 +446,6 @@ func (f NetworkPolicy) denyAll(v *companionView, nodes []*yaml.RNode) []*yaml.RN
 			}
 		}
 	}
-	return nodes
 }
 
 func portsNode(ps []policyPort) *yaml.Node {

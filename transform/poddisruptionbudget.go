@@ -127,10 +127,6 @@ type streamBudget struct {
 	selector        *labelSelector
 }
 
-func (b streamBudget) selects(g *podGroup) bool {
-	return sameNamespace(b.namespace, g.namespace) && b.selector.matches(g.labelSet)
-}
-
 // Filter implements kio.Filter.
 func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if !f.Scope.Enabled(ControlPodDisruptionBudget) {
@@ -138,14 +134,17 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 	}
 	v := newCompanionView(f.Scope, nodes)
 	var budgets []streamBudget
+	selectors := newSelectorIndex(v.pods)
 	for _, n := range nodes {
 		if kindOf(n) != "PodDisruptionBudget" || group(apiVersionOf(n)) != "policy" {
 			continue
 		}
-		budgets = append(budgets, streamBudget{nameOf(n), namespaceOf(n), parseSelector(lookup(n, "spec", "selector"))})
+		b := streamBudget{nameOf(n), namespaceOf(n), parseSelector(lookup(n, "spec", "selector"))}
+		budgets = append(budgets, b)
+		selectors.add(b.selector, b.namespace)
 		f.warnIfBlocking(v, n)
 	}
-	out := nodes
+	out := newCompanionStream(nodes)
 	for _, w := range f.Scope.Workloads(nodes, ControlPodDisruptionBudget) {
 		if w.Hook || w.Replicas < 0 {
 			continue // hooks, and kinds without replicas: DaemonSet, Job, CronJob, Pod
@@ -171,15 +170,8 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 				"pod template has no labels, so no PodDisruptionBudget can select its pods: add labels to it")
 			continue
 		}
-		covered := false
-		for _, b := range budgets {
-			if b.selects(g) {
-				w.Found(ControlPodDisruptionBudget, "covered", report.Info, "", "already selected by PodDisruptionBudget "+b.name)
-				covered = true
-				break
-			}
-		}
-		if covered {
+		if sel := selectors.selecting(g); len(sel) > 0 {
+			w.Found(ControlPodDisruptionBudget, "covered", report.Info, "", "already selected by PodDisruptionBudget "+budgets[sel[0]].name)
 			continue
 		}
 		if o := nonHookOverlap(v, g); o != nil {
@@ -203,12 +195,13 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			field{"selector", g.selector.node()},
 			field{"unhealthyPodEvictionPolicy", policy},
 		))
-		out = insertAfter(out, w.Doc, doc)
+		out.insertAfter(w.Doc, doc)
 		budgets = append(budgets, streamBudget{name, g.namespace, g.selector})
+		selectors.add(g.selector, g.namespace)
 		w.Changed(ControlPodDisruptionBudget, "added", "",
 			fmt.Sprintf("PodDisruptionBudget %s added: %s over %s", name, b, replicaText(w.Replicas, floor, hpa)))
 	}
-	return out, nil
+	return out.list(), nil
 }
 
 func replicaText(replicas, floor int, hpa string) string {
@@ -237,9 +230,9 @@ func (f PodDisruptionBudget) warnIfBlocking(v *companionView, pdb *yaml.RNode) {
 	default:
 		return
 	}
-	sb := streamBudget{nameOf(pdb), namespaceOf(pdb), parseSelector(lookup(pdb, "spec", "selector"))}
-	for _, g := range v.groups {
-		if g.w.Hook || g.w.Replicas < 0 || !sb.selects(g) {
+	sel := parseSelector(lookup(pdb, "spec", "selector"))
+	for _, g := range v.pods.selected(sel, namespaceOf(pdb)) {
+		if g.w.Hook || g.w.Replicas < 0 {
 			continue
 		}
 		floor, hpa := v.minReplicas(g)

@@ -15,13 +15,42 @@ func (r saRef) matches(namespace, name string) bool {
 	return (r.name == name || r.name == "*") && (r.namespace == "" || namespace == "" || r.namespace == namespace)
 }
 
-func anyMatches(refs []saRef, namespace, name string) bool {
+// accountSet answers whether any of a list of saRefs matches an account
+// without trying each: every workload asks, and a release may bind as
+// many accounts as it runs workloads.
+type accountSet struct {
+	named    map[string]bool // every name
+	anyNS    map[string]bool // names with namespace ""
+	exact    map[saRef]bool  // namespaced names
+	starNS   map[string]bool // namespaces with "*"
+	star     bool            // "*" in namespace ""
+	someStar bool            // "*" in any namespace
+}
+
+func newAccountSet(refs []saRef) *accountSet {
+	a := &accountSet{named: map[string]bool{}, anyNS: map[string]bool{}, exact: map[saRef]bool{}, starNS: map[string]bool{}}
 	for _, r := range refs {
-		if r.matches(namespace, name) {
-			return true
+		switch {
+		case r.name == "*" && r.namespace == "":
+			a.star, a.someStar = true, true
+		case r.name == "*":
+			a.starNS[r.namespace], a.someStar = true, true
+		case r.namespace == "":
+			a.named[r.name], a.anyNS[r.name] = true, true
+		default:
+			a.named[r.name], a.exact[r] = true, true
 		}
 	}
-	return false
+	return a
+}
+
+// matches reports whether some ref matches the account (saRef.matches),
+// by lookups.
+func (a *accountSet) matches(namespace, name string) bool {
+	if namespace == "" {
+		return a.named[name] || a.someStar
+	}
+	return a.anyNS[name] || a.exact[saRef{namespace, name}] || a.star || a.starNS[namespace]
 }
 
 func isRBAC(n *yaml.RNode, kinds ...string) bool {

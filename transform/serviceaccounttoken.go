@@ -43,13 +43,14 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			accounts[nameOf(n)] = n
 		}
 	}
+	boundSet := newAccountSet(bound)
 	needsAPI := func(namespace, name string) bool {
 		for _, g := range f.NeedsAPI {
 			if globMatch(g, name) {
 				return true
 			}
 		}
-		return anyMatches(bound, namespace, name)
+		return boundSet.matches(namespace, name)
 	}
 	for _, n := range nodes {
 		if kindOf(n) != "ServiceAccount" || apiVersionOf(n) != "v1" || f.Scope.DocSkips(n, ControlServiceAccountToken) {
