@@ -95,6 +95,11 @@ type Scope struct {
 	// Objects locates documents for findings, by their root node; a
 	// document not in it is named by kind and name only.
 	Objects map[*yaml.Node]report.Object
+
+	// workloads caches Workload by document: every filter asks for every
+	// document, and the filters change pod specs in place, never the
+	// kind, template, replicas or annotations a Workload is read from.
+	workloads map[*yaml.Node]*Workload
 }
 
 func (s *Scope) add(f report.Finding) {
@@ -268,6 +273,21 @@ func (s *Scope) Workloads(nodes []*yaml.RNode, control string) []*Workload {
 
 // Workload returns the pod template of a document, or nil when it has none.
 func (s *Scope) Workload(doc *yaml.RNode) *Workload {
+	if s == nil {
+		return s.readWorkload(doc)
+	}
+	if w, ok := s.workloads[doc.YNode()]; ok {
+		return w
+	}
+	w := s.readWorkload(doc)
+	if s.workloads == nil {
+		s.workloads = map[*yaml.Node]*Workload{}
+	}
+	s.workloads[doc.YNode()] = w
+	return w
+}
+
+func (s *Scope) readWorkload(doc *yaml.RNode) *Workload {
 	if doc.YNode().Kind != yaml.MappingNode {
 		return nil
 	}
