@@ -57,7 +57,8 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	}
 	var v *companionView
 	given := map[docName]string{} // a workload repeated in the stream keeps one account
-	out := nodes
+	out := newCompanionStream(nodes)
+	bound := newAccountSet(boundDefault)
 	for _, w := range f.Scope.Workloads(nodes, ControlServiceAccount) {
 		if w.ServiceAccount() != "default" {
 			continue
@@ -67,7 +68,7 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			f.found(w, msg+": give it one (or set serviceAccount.perWorkload: true)")
 			continue
 		}
-		if why := f.keepDefault(w, boundDefault, releaseDefault); why != "" {
+		if why := f.keepDefault(w, bound, releaseDefault); why != "" {
 			f.found(w, msg+"; no account of its own added: "+why)
 			continue
 		}
@@ -81,7 +82,7 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			given[id] = name
 			doc := yaml.NewRNode(mapNode(field{"apiVersion", strNode("v1")}, field{"kind", strNode("ServiceAccount")},
 				field{"metadata", companionMeta(w.Doc, name)}, field{"automountServiceAccountToken", boolNode(false)}))
-			out = insertAfter(out, w.Doc, doc)
+			out.insertAfter(w.Doc, doc)
 			w.Changed(ControlServiceAccount, "added", "", "ServiceAccount "+name+" added, with automountServiceAccountToken: false")
 		}
 		setScalar(w.Spec, "serviceAccountName", strNode(name))
@@ -95,15 +96,15 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		w.Changed(ControlServiceAccount, "perWorkload", "",
 			"runs as its own ServiceAccount "+name+" instead of the namespace's default"+note)
 	}
-	return out, nil
+	return out.list(), nil
 }
 
 // keepDefault says why a workload must keep the default account, or "".
-func (f ServiceAccount) keepDefault(w *Workload, boundDefault []saRef, releaseDefault map[string]bool) string {
+func (f ServiceAccount) keepDefault(w *Workload, boundDefault *accountSet, releaseDefault map[string]bool) string {
 	switch {
 	case w.Hook:
 		return "a Helm hook runs before the release's other documents exist"
-	case anyMatches(boundDefault, w.Object.Namespace, "default"):
+	case boundDefault.matches(w.Object.Namespace, "default"):
 		return "a binding of the release grants a role to default, which its own account would lose"
 	case releaseDefault[w.Object.Namespace] || releaseDefault[""]:
 		return "the release ships the default ServiceAccount itself"
