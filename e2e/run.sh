@@ -500,8 +500,8 @@ t_h4_signed_tgz() {
 
 # --- GitOps examples -------------------------------------------------------------
 t_examples() {
-  PATH="$work/path:$PATH" HELM="$helm3" "$root/examples/test.sh"
-  PATH="$work/path:$PATH" HELM="$helm4" "$root/examples/test.sh"
+  PATH="$work/path:$PATH" HELM="$helm3" KUSTOMIZE="$kustomize" "$root/examples/test.sh"
+  PATH="$work/path:$PATH" HELM="$helm4" KUSTOMIZE="$kustomize" "$root/examples/test.sh"
 }
 
 check "helm 4: plugin install <checkout> (go build, no network)" t_h4_install_checkout
@@ -541,7 +541,8 @@ else
   skipped=$((skipped + 1))
   echo "skip dist.sh SIGN_KEY (no gpg)"
 fi
-check "examples: argocd generate and flux render" t_examples
+kustomize=$("$root/scripts/install-kustomize.sh")
+check "examples: argocd generate and component, flux render and workflow" t_examples
 
 # kustomize runs chartsec-harden as a KRM exec function: a ResourceList in,
 # a ResourceList out, configured by the function config's spec.
@@ -618,7 +619,6 @@ KEOF
   has "$k/out.yaml" 'hostNetwork: true' 'memory: 512Mi'
   has "$k/report.txt" 'accepted by an exemption'
 }
-kustomize=$("$root/scripts/install-kustomize.sh")
 check "kustomize: KRM exec function (ResourceList)" t_kustomize_krm
 check "kustomize: --verify sees the ResourceList's items; function config exempts" t_kustomize_krm_gate
 

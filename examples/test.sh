@@ -3,7 +3,10 @@
 #  - Argo CD: runs the generate command of examples/argocd/plugin.yaml (read
 #    from the file itself) the way the CMP server does, with Argo CD's build
 #    variables and ARGOCD_ENV_* settings;
-#  - Flux: runs examples/flux/render.sh, then its --check.
+#  - Argo CD: builds examples/argocd (a kustomize Component) into a stand-in
+#    Argo CD install, when kustomize is there (KUSTOMIZE=/path or on PATH);
+#  - Flux: runs examples/flux/render.sh, then its --check, and the render.sh
+#    command of examples/flux/github-workflow.yaml.
 # Needs helm (or HELM=/path/to/helm), chartsec-harden on PATH, bash, awk.
 # Ends with "N passed, M failed".
 set -euo pipefail
@@ -40,10 +43,39 @@ if [[ ! -s $work/generate.sh ]]; then
   exit 2
 fi
 
-# The app folder, as the CMP server checks it out: the chart plus the app's own files.
+# The app folder, as the CMP server checks it out: the chart plus the app's own
+# files, a CRD in crds/, a template that shows the Kubernetes version it was
+# rendered for, and a kubeVersion constraint that helm's built-in default
+# (v1.20 for a helm built with go install) does not meet.
 cp -R "$chart" "$work/app"
 printf 'podSecurity:\n  runAsUser: 10001\n' >"$work/app/chartsec.yaml"
 printf 'replicaCount: 3\n' >"$work/app/values-prod.yaml"
+printf 'kubeVersion: ">=1.25.0-0"\n' >>"$work/app/Chart.yaml"
+mkdir -p "$work/app/crds"
+cat >"$work/app/crds/widgets.yaml" <<'EOF'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {type: object}
+EOF
+cat >"$work/app/templates/kube-version.yaml" <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-kube-version
+data:
+  kubeVersion: {{ .Capabilities.KubeVersion.Version | quote }}
+EOF
 
 # argocd ENV...: run the generate script in the app folder with Argo CD's variables.
 argocd() {
@@ -63,10 +95,26 @@ if argocd ARGOCD_ENV_CHARTSEC_CONFIG=chartsec.yaml ARGOCD_ENV_VALUES_FILES=value
   has "$work/argocd.yaml" 'runAsNonRoot: true' &&
   has "$work/argocd.yaml" 'readOnlyRootFilesystem: true' &&
   has "$work/argocd.yaml" 'runAsUser: 10001' &&
+  has "$work/argocd.yaml" '^kind: CustomResourceDefinition$' &&
+  has "$work/argocd.yaml" 'kubeVersion: "v1.31.0"' &&
   lacks "$work/argocd.yaml" '^chartsec-harden'; then
-  ok "argocd: generate renders the app hardened with its config and values"
+  ok "argocd: generate renders the app hardened, CRDs included, for KUBE_VERSION"
 else
-  fail "argocd: generate renders the app hardened with its config and values"
+  fail "argocd: generate renders the app hardened, CRDs included, for KUBE_VERSION"
+fi
+
+# Argo CD before 3.3.3 gives KUBE_VERSION as major.minor; some clusters add
+# build metadata; the app may name its own version.
+: >"$work/err"
+if argocd KUBE_VERSION=1.30 >"$work/argocd-v1.yaml" 2>>"$work/err" &&
+  has "$work/argocd-v1.yaml" 'kubeVersion: "v1.30.0"' &&
+  argocd KUBE_VERSION=v1.29.4+k3s1 >"$work/argocd-v2.yaml" 2>>"$work/err" &&
+  has "$work/argocd-v2.yaml" 'kubeVersion: "v1.29.4"' &&
+  argocd ARGOCD_ENV_KUBE_VERSION=1.32.1 >"$work/argocd-v3.yaml" 2>>"$work/err" &&
+  has "$work/argocd-v3.yaml" 'kubeVersion: "v1.32.1"'; then
+  ok "argocd: KUBE_VERSION as 1.30, v1.29.4+k3s1, or the app's own"
+else
+  fail "argocd: KUBE_VERSION as 1.30, v1.29.4+k3s1, or the app's own"
 fi
 
 : >"$work/err"
@@ -96,11 +144,78 @@ else
 fi
 rm "$work/app/templates/broken.yaml"
 
+# The kustomize Component adds the plugin to an Argo CD that is already
+# installed (a stand-in argocd-repo-server here), fetching nothing.
+kustomize_bin=${KUSTOMIZE:-$(command -v kustomize || true)}
+if [[ -n $kustomize_bin ]]; then
+  : >"$work/err"
+  mkdir -p "$work/gitops/argocd"
+  cp -R "$here/argocd" "$work/gitops/chartsec-harden"
+  cat >"$work/gitops/argocd/install.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: argocd-repo-server
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: argocd-repo-server}}
+  template:
+    metadata: {labels: {app.kubernetes.io/name: argocd-repo-server}}
+    spec:
+      containers:
+        - name: argocd-repo-server
+          image: quay.io/argoproj/argocd:v3.3.3
+      volumes:
+        - name: var-files
+          emptyDir: {}
+        - name: plugins
+          emptyDir: {}
+EOF
+  printf 'namespace: argocd\nresources:\n  - install.yaml\ncomponents:\n  - ../chartsec-harden\n' >"$work/gitops/argocd/kustomization.yaml"
+  if lacks "$here/argocd/kustomization.yaml" '^[^#]*(https?:|github\.com)' &&
+    "$kustomize_bin" build "$work/gitops/argocd" >"$work/argocd-install.yaml" 2>>"$work/err" &&
+    has "$work/argocd-install.yaml" 'name: argocd-repo-server$' &&
+    has "$work/argocd-install.yaml" '/var/run/argocd/argocd-cmp-server' &&
+    has "$work/argocd-install.yaml" 'name: chartsec-harden$' &&
+    has "$work/argocd-install.yaml" '^  name: chartsec-harden-cmp$' &&
+    has "$work/argocd-install.yaml" '^  namespace: argocd$' &&
+    has "$work/argocd-install.yaml" 'kind: ConfigManagementPlugin'; then
+    ok "argocd: the kustomize Component adds the plugin to an installed Argo CD"
+  else
+    fail "argocd: the kustomize Component adds the plugin to an installed Argo CD"
+  fi
+else
+  echo "skip argocd: the kustomize Component (no kustomize; KUSTOMIZE=/path)"
+fi
+
+# Argo CD installed another way: README.md's kubectl patch, run locally on the
+# stand-in install, keeps Argo CD's container and adds the sidecar.
+if command -v kubectl >/dev/null; then
+  : >"$work/err"
+  mkdir -p "$work/gitops/argocd"
+  [[ -f $work/gitops/argocd/install.yaml ]] || printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: argocd-repo-server}\nspec:\n  template:\n    spec:\n      containers: [{name: argocd-repo-server, image: quay.io/argoproj/argocd:v3.3.3}]\n' >"$work/gitops/argocd/install.yaml"
+  if has "$here/argocd/README.md" 'kubectl -n argocd patch deployment argocd-repo-server --patch-file repo-server-patch.yaml' &&
+    kubectl patch --local -f "$work/gitops/argocd/install.yaml" --patch-file "$here/argocd/repo-server-patch.yaml" -o yaml \
+      >"$work/argocd-patched.yaml" 2>>"$work/err" &&
+    has "$work/argocd-patched.yaml" 'name: argocd-repo-server$' &&
+    has "$work/argocd-patched.yaml" '^        name: chartsec-harden$' &&
+    has "$work/argocd-patched.yaml" 'name: chartsec-harden-cmp$'; then
+    ok "argocd: kubectl patch adds the sidecar to an installed argocd-repo-server"
+  else
+    fail "argocd: kubectl patch adds the sidecar to an installed argocd-repo-server"
+  fi
+else
+  echo "skip argocd: kubectl patch (no kubectl)"
+fi
+
 : >"$work/err"
 if "$here/flux/render.sh" "$chart" shop shop-prod "$work/deploy/shop" -- --kube-version 1.31.0 \
   -- --config "$work/app/chartsec.yaml" 2>>"$work/err" &&
   has "$work/deploy/shop/manifests.yaml" 'runAsUser: 10001' &&
   has "$work/deploy/shop/manifests.yaml" 'readOnlyRootFilesystem: true' &&
+  lacks "$work/deploy/shop/manifests.yaml" 'helm.sh/hook"?: test' &&
+  has "$work/deploy/shop/manifests.yaml" 'name: shop-testchart-migrate$' &&
+  has "$work/err" 'hooks kept as ordinary objects' &&
+  has "$work/err" 'Job shop-testchart-migrate: pre-install' &&
   has "$work/deploy/shop/kustomization.yaml" '^  - manifests.yaml$' &&
   "$here/flux/render.sh" --check "$chart" shop shop-prod "$work/deploy/shop" -- --kube-version 1.31.0 \
     -- --config "$work/app/chartsec.yaml" 2>>"$work/err"; then
@@ -116,6 +231,35 @@ if ! "$here/flux/render.sh" --check "$chart" shop shop-prod "$work/deploy/shop" 
   ok "flux: render.sh --check fails on stale output"
 else
   fail "flux: render.sh --check fails on stale output"
+fi
+
+: >"$work/err"
+if "$here/flux/render.sh" "$chart" shop shop-prod "$work/deploy/nohooks" -- --kube-version 1.31.0 --no-hooks 2>>"$work/err" &&
+  lacks "$work/deploy/nohooks/manifests.yaml" 'helm.sh/hook' &&
+  has "$work/deploy/nohooks/manifests.yaml" '^kind: Deployment$' &&
+  lacks "$work/err" 'hooks kept'; then
+  ok "flux: render.sh -- --no-hooks leaves every hook out"
+else
+  fail "flux: render.sh -- --no-hooks leaves every hook out"
+fi
+
+# The workflow's render.sh command, run in a repository laid out as it
+# expects, against a chart that needs Kubernetes >= 1.25.
+: >"$work/err"
+repo=$work/repo
+mkdir -p "$repo/charts" "$repo/examples"
+cp -R "$work/app" "$repo/charts/shop"
+cp "$work/app/chartsec.yaml" "$repo/chartsec.yaml"
+cp -R "$here/flux" "$repo/examples/flux"
+workflow_cmd=$(sed -n 's/^ *- run: \(examples\/flux\/render\.sh --check .*\)$/\1/p' "$here/flux/github-workflow.yaml")
+if [[ -n $workflow_cmd && $workflow_cmd == *--kube-version* ]] &&
+  (cd "$repo" && eval "${workflow_cmd/--check /}") 2>>"$work/err" &&
+  (cd "$repo" && eval "$workflow_cmd") 2>>"$work/err" &&
+  has "$repo/deploy/shop/manifests.yaml" 'kubeVersion: "v1.31.0"'; then
+  ok "flux: the workflow's render.sh --check passes --kube-version and agrees"
+else
+  echo "workflow command: ${workflow_cmd:-none found}" >>"$work/err"
+  fail "flux: the workflow's render.sh --check passes --kube-version and agrees"
 fi
 
 echo "$passed passed, $failed failed"
