@@ -243,11 +243,12 @@ t_h4_gate_host_level() {
   has "$work/h4-gate.yaml" 'hostNetwork: true'
   has "$work/gate-ok.txt" 'accepted by an exemption'
   lacks "$work/gate-ok.txt" 'FAILED'
-  # --check fails the same chart, with its own verdict line.
+  # --check fails the same chart (and the root hooks Helm 4 passes along),
+  # with its own verdict line.
   fails h4 h4 template demo "$chart" --set hostNetwork=true --post-renderer chartsec-harden \
     --post-renderer-args=--check --post-renderer-args=--report-file="$work/gate-check.txt"
   has "$work/gate-check.txt" 'fails baseline: host namespaces'
-  tail -n 1 "$work/gate-check.txt" | grep -Eq '^chartsec-harden: FAILED --check: [0-9]+ errors? in 1 workload \(--fail-on error\); nothing was written to stdout$'
+  tail -n 1 "$work/gate-check.txt" | grep -Eq '^chartsec-harden: FAILED --check: [0-9]+ errors? in [0-9]+ workloads? \(--fail-on error\); nothing was written to stdout$'
 }
 
 # Usage errors reach the report file under Helm 4, wherever --report-file
