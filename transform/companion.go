@@ -331,10 +331,12 @@ func ownSelector(s *Scope, w *Workload) *labelSelector {
 }
 
 // narrow makes g's selector pick only g's pods where it would also pick
-// those of another workload of the stream (a Deployment selecting app=x
-// beside a Job labelled app=x): it adds, one at a time, the template labels
-// that tell the others apart. Overlap that remains is left for the filters
-// to report.
+// those of another pod template of the stream (a Deployment selecting app=x
+// beside a Job or a Helm test Pod labelled app=x). First it adds, one at a
+// time, the template labels that tell the others apart; then, for a template
+// that carries all of g's labels and more, a DoesNotExist on the first key
+// (sorted) that g's template lacks. Overlap that remains (identical labels)
+// is left for the filters to report.
 func (v *companionView) narrow(g *podGroup) {
 	if g.selector == nil {
 		return
@@ -343,7 +345,7 @@ func (v *companionView) narrow(g *podGroup) {
 	if len(overlaps) == 0 {
 		return
 	}
-	sel := &labelSelector{matchLabels: append([]labelPair{}, g.selector.matchLabels...), exprs: g.selector.exprs}
+	sel := &labelSelector{matchLabels: append([]labelPair{}, g.selector.matchLabels...), exprs: slices.Clone(g.selector.exprs)}
 	have := labelMap(sel.matchLabels)
 	for _, l := range g.labels {
 		if _, ok := have[l.key]; ok {
@@ -358,7 +360,36 @@ func (v *companionView) narrow(g *podGroup) {
 			}
 		}
 	}
+	for _, o := range overlaps {
+		if !sel.matches(o.labelSet) {
+			continue // an earlier DoesNotExist excludes it already
+		}
+		if k, ok := absentKey(g, o); ok {
+			sel.exprs = append(sel.exprs, selectorExpr{key: k, operator: "DoesNotExist"})
+		}
+	}
 	g.selector = sel
+}
+
+// controllerLabels are the keys controllers add to the pods they create:
+// g's pods may carry them though its template does not, so a DoesNotExist
+// on one could exclude g's own pods.
+var controllerLabels = map[string]bool{
+	"pod-template-hash": true, "controller-revision-hash": true,
+	"statefulset.kubernetes.io/pod-name": true, "apps.kubernetes.io/pod-index": true,
+	"job-name": true, "controller-uid": true, "batch.kubernetes.io/job-name": true,
+	"batch.kubernetes.io/controller-uid": true, "batch.kubernetes.io/job-completion-index": true,
+}
+
+// absentKey returns the first label key, sorted, that o's template has and
+// g's lacks.
+func absentKey(g, o *podGroup) (string, bool) {
+	for _, k := range slices.Sorted(maps.Keys(o.labelSet)) {
+		if _, ok := g.labelSet[k]; !ok && !controllerLabels[k] {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // overlapping returns the other workloads whose pods sel also selects.
@@ -372,15 +403,28 @@ func (v *companionView) overlapping(g *podGroup, sel *labelSelector) []*podGroup
 	return out
 }
 
-// nonHookOverlap returns another workload, not a Helm hook, whose pods g's
-// selector also selects. Hook pods come and go with their hook.
-func nonHookOverlap(v *companionView, g *podGroup) *podGroup {
+// remainingOverlap returns another workload, not a Helm hook, whose pods
+// g's narrowed selector still selects, and else such a hook (hookOnly):
+// their labels are g's own, so no selector tells them apart.
+func remainingOverlap(v *companionView, g *podGroup) (o *podGroup, hookOnly bool) {
+	var hook *podGroup
 	for _, o := range v.overlapping(g, g.selector) {
 		if !o.w.Hook {
-			return o
+			return o, false
+		}
+		if hook == nil {
+			hook = o
 		}
 	}
-	return nil
+	return hook, hook != nil
+}
+
+// hookNote marks a Helm hook in a finding.
+func hookNote(o *podGroup) string {
+	if o.w.Hook {
+		return " (a Helm hook)"
+	}
+	return ""
 }
 
 // policyPort is a port and protocol a NetworkPolicy rule names.

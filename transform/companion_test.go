@@ -153,3 +153,76 @@ func TestInsertAfterKeepsCompanionsTogether(t *testing.T) {
 		t.Errorf("order %s", got)
 	}
 }
+
+// TestNarrowExcludesOtherTemplates checks that a workload's companion
+// selector picks its own pod template and no other of the stream (hooks and
+// bare Pods included), and that the narrowed selector still covers the
+// workload on a second run.
+func TestNarrowExcludesOtherTemplates(t *testing.T) {
+	const web = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, tier: front}}
+    spec: {containers: [{name: a, image: x}]}
+`
+	testPod := func(labels string) string {
+		return `---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-test
+  annotations: {helm.sh/hook: test}
+  labels: ` + labels + `
+spec: {containers: [{name: t, image: x}]}
+`
+	}
+	for _, tc := range []struct {
+		name, other string
+		want        string // the companion selector
+		overlap     bool   // a warning names the other template
+	}{
+		{"other has an extra key", testPod("{app: web, tier: front, helm.sh/chart: web-1, pod-template-hash: abc, chart: web}"),
+			"app=web,chart DoesNotExist ()", false},
+		{"other lacks an own key", testPod("{app: web}"), "app=web,tier=front", false},
+		{"a shared key differs", testPod("{app: web, tier: test}"), "app=web,tier=front", false},
+		{"identical labels", testPod("{app: web, tier: front}"), "app=web", true},
+		{"only a controller's key tells them apart", testPod("{app: web, tier: front, pod-template-hash: abc}"), "app=web", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			nodes, err := kio.FromBytes([]byte(web + tc.other))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := newCompanionView(&Scope{Report: &report.Report{}}, nodes)
+			g, o := v.byDoc[nodes[0].YNode()], v.byDoc[nodes[1].YNode()]
+			if got := g.selector.String(); got != tc.want {
+				t.Errorf("selector %s, want %s", got, tc.want)
+			}
+			if !g.selector.matches(g.labelSet) {
+				t.Errorf("selector %s does not select its own template %v", g.selector, g.labelSet)
+			}
+			if got, _ := remainingOverlap(v, g); (got == o) != tc.overlap {
+				t.Errorf("remaining overlap %v, want %v", got != nil, tc.overlap)
+			}
+			for _, filter := range []func(*Scope) kio.Filter{
+				func(s *Scope) kio.Filter { p := defaultNetworkPolicy(); p.Scope = s; return p },
+				func(s *Scope) kio.Filter { p := DefaultConfig().PodDisruptionBudget; p.Scope = s; return p },
+			} {
+				first, findings := runCompanion(t, web+tc.other, filter)
+				if first == "" {
+					t.Fatal("nothing added")
+				}
+				if warned := strings.Contains(strings.Join(findings, " "), "warning"); warned != tc.overlap {
+					t.Errorf("findings %v, want a warning: %v", findings, tc.overlap)
+				}
+				if again, _ := runCompanion(t, web+tc.other+"---\n"+first, filter); again != "" {
+					t.Errorf("second pass added:\n%s", again)
+				}
+			}
+		})
+	}
+}

@@ -243,9 +243,9 @@ func (f NetworkPolicy) policyFor(v *companionView, g *podGroup) *yaml.RNode {
 		w.Found(ControlNetworkPolicy, "unresolvedPort", report.Warning, "",
 			u+" names no containerPort of the pods: that port is not allowed by the NetworkPolicy")
 	}
-	if o := nonHookOverlap(v, g); o != nil {
+	if o, _ := remainingOverlap(v, g); o != nil {
 		w.Found(ControlNetworkPolicy, "overlap", report.Warning, "",
-			fmt.Sprintf("its pod selector %s also selects the pods of %s %s, which this NetworkPolicy opens too", g.selector, kindOf(o.w.Doc), nameOf(o.w.Doc)))
+			fmt.Sprintf("its pod selector %s also selects the pods of %s %s%s, which this NetworkPolicy opens too", g.selector, kindOf(o.w.Doc), nameOf(o.w.Doc), hookNote(o)))
 	}
 	types := []*yaml.Node{strNode("Ingress")}
 	var ingress []*yaml.Node

@@ -174,7 +174,11 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			w.Found(ControlPodDisruptionBudget, "covered", report.Info, "", "already selected by PodDisruptionBudget "+budgets[sel[0]].name)
 			continue
 		}
-		if o := nonHookOverlap(v, g); o != nil {
+		if o, hookOnly := remainingOverlap(v, g); hookOnly {
+			// Hooks get no budget, so this one is the only budget over their pods.
+			w.Found(ControlPodDisruptionBudget, "overlap", report.Warning, "",
+				fmt.Sprintf("its pod selector %s also selects the pods of %s %s%s: their labels are the same, so the budget counts them too", g.selector, kindOf(o.w.Doc), nameOf(o.w.Doc), hookNote(o)))
+		} else if o != nil {
 			w.Found(ControlPodDisruptionBudget, "overlap", report.Warning, "",
 				fmt.Sprintf("no PodDisruptionBudget added: its pod selector %s also selects the pods of %s %s, and several budgets over one pod make evictions fail", g.selector, kindOf(o.w.Doc), nameOf(o.w.Doc)))
 			continue
