@@ -2,14 +2,18 @@
 # The whole test suite, as CI runs it: format and vet checks, the Go tests
 # (golden files, the real-chart corpus with Pod Security Standards, bad
 # input, reports with SARIF schema validation), a short fuzz run, and the
-# end-to-end tests with real Helm 3 and Helm 4.
+# end-to-end tests with real Helm 3 and Helm 4, and the tests against a real
+# control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler
+# and kwok, built from the Go module proxy: e2e/cluster).
 #
 #   scripts/test.sh            everything
 #   FUZZTIME=0 scripts/test.sh skip the fuzz run
 #   E2E=0 scripts/test.sh      skip the Helm end-to-end tests
+#   CLUSTER=0 scripts/test.sh  skip the control-plane tests
 #
-# Installs what it needs on a fresh machine: the SARIF validator (npm), and
-# Helm 4.3.1 and 3.22.0 (go install, cached under ~/.cache/chartsec-ci).
+# Installs what it needs on a fresh machine: the SARIF validator (npm),
+# Helm 4.3.1 and 3.22.0, and the control plane (go install / go build, cached
+# under ~/.cache/chartsec-ci; about 25 minutes the first time on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +41,11 @@ fi
 if [[ ${E2E:-1} != 0 ]]; then
   step "end-to-end with real Helm 3 and Helm 4"
   bash e2e/run.sh
+fi
+
+if [[ ${CLUSTER:-1} != 0 ]]; then
+  step "control plane: build (cached) and start it, apply the corpus, Helm 3 and 4 lifecycles"
+  CHARTSEC_CONTROLPLANE=$(scripts/install-controlplane.sh)
+  export CHARTSEC_CONTROLPLANE
+  (cd e2e/cluster && go vet ./... && go test -count=1 -timeout 30m ./...)
 fi
