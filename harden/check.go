@@ -151,6 +151,11 @@ func evaluate(docs []*manifest.Doc, scope *transform.Scope, verify bool, level s
 				w.Found(transform.PodSecurityStandards, "accepted", report.Warning, "", "fails restricted: "+v.String()+"; accepted by an exemption ("+j.acceptedBy()+")")
 			}
 		}
+		if !verify && w.Hook && len(base.failed)+len(res.failed) > 0 {
+			w.Found(transform.PodSecurityStandards, "helm3Hook", report.Warning, "", "a Helm hook that fails restricted as the chart wrote it: "+
+				"Helm 3 never hands hooks to a post-renderer, so helm install, upgrade and test with Helm 3 send it unhardened "+
+				"and a namespace enforcing restricted refuses its pods (Helm 4 passes hooks through chartsec-harden)")
+		}
 	}
 	return nil
 }

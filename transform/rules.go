@@ -64,6 +64,7 @@ var rules = map[string]ruleInfo{
 	"podSecurityStandards.baseline":                 {"Fails Pod Security Standards baseline", "The reason is the upstream pod-security-admission check's. No transform fixes host access: fix the chart, or accept the workload (or only the failing containers) with the exclude entry the message gives, controls: [podSecurityStandards].", report.Error},
 	"podSecurityStandards.accepted":                 {"Pod Security Standards failure accepted by an exemption", "An exemption from podSecurityStandards (or all) names this workload or container; a namespace enforcing the level would still refuse it.", report.Warning},
 	"podSecurityStandards.exempt":                   {"Not verified: exempt", "An exemption (annotation or config) switched off controls that Pod Security Standards check.", report.Info},
+	"podSecurityStandards.helm3Hook":                {"Helm 3 sends this hook unhardened", "Helm 3 gives hooks (pre-/post-install Jobs, test Pods) to no post-renderer. Under Helm 3: harden the hook through the chart's values, install with --no-hooks and do its work otherwise, or use Helm 4, which post-renders hooks.", report.Warning},
 	"podSecurityStandards.hostLevel":                {"Not verified: host-level, accepted", "The pod fails baseline and an exemption accepts it; host-level pods cannot pass restricted: run them in a namespace that allows them.", report.Info},
 }
 
