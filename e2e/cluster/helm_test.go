@@ -83,14 +83,23 @@ func newHelm4(t *testing.T) *helmCLI {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	h := &helmCLI{name: "helm4", bin: helm4, home: home, path: os.Getenv("PATH"), postRenderer: "chartsec-harden"}
+	h := &helmCLI{name: "helm4", bin: helmPath(t, 0), home: home, path: os.Getenv("PATH"), postRenderer: "chartsec-harden"}
 	h.must(t, "plugin", "install", plugin)
 	return h
 }
 
 func newHelm3(t *testing.T) *helmCLI {
-	return &helmCLI{name: "helm3", bin: helm3, home: t.TempDir(), path: filepath.Dir(binary) + ":" + os.Getenv("PATH"),
+	return &helmCLI{name: "helm3", bin: helmPath(t, 1), home: t.TempDir(), path: filepath.Dir(binary) + ":" + os.Getenv("PATH"),
 		postRenderer: "chartsec-harden"}
+}
+
+// helmPath is Helm 4 (0) or Helm 3 (1).
+func helmPath(t *testing.T, i int) string {
+	paths, err := helms()
+	if err != nil || len(paths) < 2 {
+		t.Fatalf("helm: %v %v", paths, err)
+	}
+	return paths[i]
 }
 
 func pluginVersion(t *testing.T) string {

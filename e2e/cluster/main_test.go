@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -17,8 +18,6 @@ import (
 var (
 	cp     *ControlPlane
 	binary string // chartsec-harden built from this checkout
-	helm4  string
-	helm3  string
 	root   string // the repository's top folder
 )
 
@@ -69,12 +68,6 @@ func setup(work string) error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	helms, err := scriptLines("scripts/install-helm.sh")
-	if err != nil {
-		return err
-	}
-	helm4, helm3 = helms[0], helms[1]
-
 	dir := os.Getenv("CHARTSEC_CONTROLPLANE")
 	if dir == "" {
 		lines, err := scriptLines("scripts/install-controlplane.sh")
@@ -88,6 +81,7 @@ func setup(work string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	t0 := time.Now()
+	var err error
 	cp, err = Start(ctx, filepath.Join(dir, "bin"), append(stages, own...), filepath.Join(work, "controlplane"))
 	if err != nil {
 		return err
@@ -95,6 +89,10 @@ func setup(work string) error {
 	fmt.Fprintf(os.Stderr, "control plane ready in %.1fs\n", time.Since(t0).Seconds())
 	return nil
 }
+
+// helms returns the paths of Helm 4 and Helm 3, built once by
+// scripts/install-helm.sh.
+var helms = sync.OnceValues(func() ([]string, error) { return scriptLines("scripts/install-helm.sh") })
 
 // scriptLines runs one of the repository's install scripts and returns the
 // lines it prints (the paths it installed).
