@@ -125,7 +125,7 @@ func Start(ctx context.Context, binDir string, stages []string, dir string) (cp 
 	if err := cp.run(binDir, "kube-controller-manager",
 		"--kubeconfig="+cp.Kubeconfig,
 		"--leader-elect=false",
-		"--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle",
+		"--controllers=*,-nodeipam,-nodelifecycle",
 		"--service-account-private-key-file="+saKey,
 		"--root-ca-file="+filepath.Join(dir, "certs", "apiserver.crt"),
 		"--use-service-account-credentials=false",
@@ -162,7 +162,7 @@ func Start(ctx context.Context, binDir string, stages []string, dir string) (cp 
 	if err := cp.registerNode(ctx); err != nil {
 		return cp, err
 	}
-	return cp, nil
+	return cp, cp.Exited()
 }
 
 // run starts one component, its output in DIR/NAME.log.
@@ -232,6 +232,34 @@ func (cp *ControlPlane) waitHealthy(ctx context.Context, limit time.Duration) er
 		time.Sleep(250 * time.Millisecond)
 	}
 	return fmt.Errorf("kube-apiserver not ready after %s: %v", limit, last)
+}
+
+// Namespace creates a namespace that enforces and warns at a Pod Security
+// level, and waits for its default ServiceAccount (pods that name no other
+// are refused until the controller manager has made it).
+func (cp *ControlPlane) Namespace(ctx context.Context, name, level string) error {
+	_, err := cp.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		Name: name, Labels: map[string]string{
+			"pod-security.kubernetes.io/enforce": level,
+			"pod-security.kubernetes.io/warn":    level,
+		}}}, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, err := cp.Client.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
+		if err == nil {
+			return nil
+		}
+		if err := cp.Exited(); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("namespace %s: no default ServiceAccount after a minute: %v", name, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // registerNode creates the node kwok manages, with capacity and a Ready

@@ -130,12 +130,7 @@ func copyFile(t *testing.T, from, to string) {
 // restrictedNamespace creates a namespace that enforces Pod Security
 // "restricted".
 func restrictedNamespace(t *testing.T, name string) string {
-	_, err := cp.Client.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
-		Name: name, Labels: map[string]string{
-			"pod-security.kubernetes.io/enforce": "restricted",
-			"pod-security.kubernetes.io/warn":    "restricted",
-		}}}, metav1.CreateOptions{})
-	if err != nil {
+	if err := cp.Namespace(context.Background(), name, "restricted"); err != nil {
 		t.Fatal(err)
 	}
 	return name
@@ -286,7 +281,7 @@ func TestHelmLifecycle(t *testing.T) {
 				}
 			}
 
-			h.must(t, "upgrade", "demo", chart, "-n", ns, "--wait", "--timeout", "3m", "--set", "replicaCount=3", "--no-hooks")
+			h.must(t, append([]string{"upgrade", "demo", chart, "-n", ns, "--wait", "--timeout", "3m", "--set", "replicaCount=3", "--no-hooks"}, pr...)...)
 			waitFor(t, "3 ready pods after scaling to 3", func() bool { return readyPods(t, ns, sel) == 3 })
 			want = []string{"NetworkPolicy/demo-testchart-chartsec-netpol", "PodDisruptionBudget/demo-testchart-chartsec-pdb"}
 			if got := generated(t, ns); strings.Join(got, ",") != strings.Join(want, ",") {
@@ -299,13 +294,13 @@ func TestHelmLifecycle(t *testing.T) {
 				return n == 3 && healthy == 3
 			})
 
-			h.must(t, "upgrade", "demo", chart, "-n", ns, "--wait", "--timeout", "3m", "--reuse-values", "--set", "containerPort=9090", "--no-hooks")
+			h.must(t, append([]string{"upgrade", "demo", chart, "-n", ns, "--wait", "--timeout", "3m", "--reuse-values", "--set", "containerPort=9090", "--no-hooks"}, pr...)...)
 			if got := netpolPorts(getObject(t, netpolGVR, ns, "demo-testchart-chartsec-netpol")); strings.Join(got, ",") != "9090" {
 				t.Errorf("after the port change, NetworkPolicy ports %v, want [9090]", got)
 			}
 
 			before := resourceVersions(t, h, "demo", ns)
-			h.must(t, "upgrade", "demo", chart, "-n", ns, "--wait", "--timeout", "3m", "--reuse-values", "--no-hooks")
+			h.must(t, append([]string{"upgrade", "demo", chart, "-n", ns, "--wait", "--timeout", "3m", "--reuse-values", "--no-hooks"}, pr...)...)
 			after := resourceVersions(t, h, "demo", ns)
 			for k, v := range before {
 				if after[k] != v {
