@@ -351,13 +351,13 @@ func cronJobRun(cron *unstructured.Unstructured) *unstructured.Unstructured {
 
 // clusterState is what the API server holds once the workloads settled.
 type clusterState struct {
-	pods   map[string][]corev1.Pod // workload -> its pods
+	pods map[string][]corev1.Pod // workload -> its pods
 	// created counts the pods the API server admitted for a workload, by
 	// its controllers' SuccessfulCreate events: a finished Job with
 	// ttlSecondsAfterFinished: 0 is gone with its pods, its events stay.
 	created map[string]int
-	denied map[string][]string     // workload -> why denied
-	ds     map[string]int64        // DaemonSet -> desiredNumberScheduled
+	denied  map[string][]string // workload -> why denied
+	ds      map[string]int64    // DaemonSet -> desiredNumberScheduled
 }
 
 // expectsPods says whether a workload should have pods by now.
