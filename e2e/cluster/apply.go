@@ -225,6 +225,44 @@ func (a *Applier) ApplyAll(ctx context.Context, objs []*unstructured.Unstructure
 	return results
 }
 
+// DeleteAll deletes objects and waits until they are gone.
+func (a *Applier) DeleteAll(ctx context.Context, objs []*unstructured.Unstructured, limit time.Duration) error {
+	dyn, err := dynamic.NewForConfig(a.config)
+	if err != nil {
+		return err
+	}
+	var ris []dynamic.ResourceInterface
+	var names []string
+	for _, o := range objs {
+		m, err := a.Mapping(o.GroupVersionKind())
+		if err != nil {
+			return err
+		}
+		var ri dynamic.ResourceInterface = dyn.Resource(m.Resource)
+		if o.GetNamespace() != "" {
+			ri = dyn.Resource(m.Resource).Namespace(o.GetNamespace())
+		}
+		if err := ri.Delete(ctx, o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete %s %s: %w", o.GetKind(), o.GetName(), err)
+		}
+		ris, names = append(ris, ri), append(names, o.GetName())
+	}
+	deadline := time.Now().Add(limit)
+	for i, ri := range ris {
+		for {
+			_, err := ri.Get(ctx, names[i], metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s still there after %s", names[i], limit)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
 // WaitEstablished waits until every named CRD is Established.
 func WaitEstablished(ctx context.Context, dyn dynamic.Interface, names []string, limit time.Duration) error {
 	crds := dyn.Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"})

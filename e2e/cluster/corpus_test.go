@@ -251,6 +251,22 @@ func TestCorpusOnAPIServer(t *testing.T) {
 	SortForInstall(objs)
 	t0 := time.Now()
 	results := applier.ApplyAll(ctx, objs, func(*unstructured.Unstructured) string { return "" })
+	// The renders' cluster-wide objects would collide with the Helm tests'
+	// releases of the same charts: delete them afterwards.
+	t.Cleanup(func() {
+		var cluster []*unstructured.Unstructured
+		for _, res := range results {
+			if res.Err == nil && res.Object.GetNamespace() == "" {
+				cluster = append(cluster, res.Object)
+			}
+		}
+		for _, n := range crdNames {
+			cluster = append(cluster, crds[n])
+		}
+		if err := applier.DeleteAll(context.Background(), cluster, 2*time.Minute); err != nil {
+			t.Error(err)
+		}
+	})
 	t.Logf("applied %d objects of %d renders in %.1fs", len(objs), len(renders), time.Since(t0).Seconds())
 
 	denied := map[string][]string{} // workload -> why the API server denied it

@@ -216,7 +216,7 @@ func netpolPorts(o *unstructured.Unstructured) []string {
 	return ports
 }
 
-// readyPods counts the Ready pods a selector picks.
+// readyPods counts the running, Ready pods a selector picks.
 func readyPods(t *testing.T, ns, selector string) int {
 	pods, err := cp.Client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
@@ -224,6 +224,9 @@ func readyPods(t *testing.T, ns, selector string) int {
 	}
 	n := 0
 	for _, p := range pods.Items {
+		if p.Status.Phase != corev1.PodRunning {
+			continue
+		}
 		for _, c := range p.Status.Conditions {
 			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && p.DeletionTimestamp == nil {
 				n++
