@@ -360,15 +360,51 @@ func (v *companionView) narrow(g *podGroup) {
 			}
 		}
 	}
+	var same []*podGroup
 	for _, o := range overlaps {
 		if !sel.matches(o.labelSet) {
 			continue // an earlier DoesNotExist excludes it already
 		}
 		if k, ok := absentKey(g, o); ok {
 			sel.exprs = append(sel.exprs, selectorExpr{key: k, operator: "DoesNotExist"})
+		} else if o.w.Hook {
+			same = append(same, o)
 		}
 	}
+	if len(same) > 0 && !g.w.Hook && !g.duplicate && !g.mismatch {
+		// No label tells g's pods from a Helm hook's (a test Pod with the
+		// chart's labels): give g's template one of its own. Two workloads
+		// with one label set are left to the overlap warnings: their own
+		// controllers already fight over the pods.
+		l := labelPair{key: PodTemplateLabel, value: podTemplateLabelValue(g.w)}
+		labels := ensureMap(ensureMap(g.w.Template, "metadata"), "labels")
+		if labels.Field(l.key) == nil {
+			labels.YNode().Content = append(labels.YNode().Content, strNode(l.key), strNode(l.value))
+			g.w.Changed(ControlNetworkPolicy, "podTemplateLabel", "", "label "+l.key+"="+l.value+" added to the pod template: pods of "+
+				same[0].w.Object.Kind+" "+same[0].w.Object.Name+" carry exactly its labels, and the companions must select only its own")
+		}
+		g.labels = append(g.labels, l)
+		g.labelSet[l.key] = l.value
+		sel.matchLabels = append(sel.matchLabels, l)
+	}
 	g.selector = sel
+}
+
+// PodTemplateLabel marks a pod template whose labels another pod template
+// of the release repeats exactly, so that its companions select its pods
+// only.
+const PodTemplateLabel = "chartsec.io/pod-template"
+
+// podTemplateLabelValue names the workload in a label value (at most 63
+// characters: a longer name is cut and given a hash of the whole).
+func podTemplateLabelValue(w *Workload) string {
+	v := strings.ToLower(w.Object.Kind) + "-" + w.Object.Name
+	if len(v) <= 63 {
+		return v
+	}
+	h := fnv.New32a()
+	h.Write([]byte(v))
+	return strings.TrimRight(v[:54], "-._") + "-" + fmt.Sprintf("%08x", h.Sum32())
 }
 
 // controllerLabels are the keys controllers add to the pods they create:

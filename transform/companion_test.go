@@ -189,8 +189,10 @@ spec: {containers: [{name: t, image: x}]}
 			"app=web,chart DoesNotExist ()", false},
 		{"other lacks an own key", testPod("{app: web}"), "app=web,tier=front", false},
 		{"a shared key differs", testPod("{app: web, tier: test}"), "app=web,tier=front", false},
-		{"identical labels", testPod("{app: web, tier: front}"), "app=web", true},
-		{"only a controller's key tells them apart", testPod("{app: web, tier: front, pod-template-hash: abc}"), "app=web", true},
+		// No label tells the hook's pods apart: the workload's template gets one.
+		{"identical labels", testPod("{app: web, tier: front}"), "app=web,chartsec.io/pod-template=deployment-web", false},
+		{"only a controller's key tells them apart", testPod("{app: web, tier: front, pod-template-hash: abc}"),
+			"app=web,chartsec.io/pod-template=deployment-web", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			nodes, err := kio.FromBytes([]byte(web + tc.other))

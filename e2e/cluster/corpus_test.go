@@ -535,11 +535,6 @@ func checkCompanions(ctx context.Context, t *testing.T, renders []*render, owner
 			for _, p := range got.Items {
 				selected[p.Name] = true
 				if ow := podOwner[p.Namespace+"/"+p.Name]; ow != w {
-					if sameLabels(p.Labels, last) {
-						// No selector tells these pods apart: the tool warns.
-						t.Logf("%s: %s %s also selects pod %s of %s: its labels are %s's own", r.name, o.GetKind(), o.GetName(), p.Name, ow, w)
-						continue
-					}
 					t.Errorf("%s: %s %s selects pod %s of %s, not only %s's", r.name, o.GetKind(), o.GetName(), p.Name, ow, w)
 				}
 			}
@@ -557,28 +552,6 @@ func checkCompanions(ctx context.Context, t *testing.T, renders []*render, owner
 	if netpols == 0 {
 		t.Error("no generated NetworkPolicy in the corpus output")
 	}
-}
-
-// sameLabels says whether a pod carries exactly the labels of a workload's
-// pod template.
-func sameLabels(pod map[string]string, w *unstructured.Unstructured) bool {
-	path := []string{"spec", "template", "metadata", "labels"}
-	switch w.GetKind() {
-	case "Pod":
-		path = []string{"metadata", "labels"}
-	case "CronJob":
-		path = []string{"spec", "jobTemplate", "spec", "template", "metadata", "labels"}
-	}
-	own, _, _ := unstructured.NestedStringMap(w.Object, path...)
-	if len(own) != len(pod) {
-		return false
-	}
-	for k, v := range own {
-		if pod[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func runtimeConvert(in map[string]any, out any) error {
