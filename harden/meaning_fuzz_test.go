@@ -168,6 +168,12 @@ func sameMeaning(in, out any, path []string) ([]string, bool) {
 		}
 		return path, reflect.DeepEqual(in, out)
 	}
+	// The label that tells a workload's pods from a Helm hook's.
+	if n := len(path); n >= 2 && path[n-2] == "metadata" && path[n-1] == "labels" {
+		if _, had := im[transform.PodTemplateLabel]; !had {
+			delete(om, transform.PodTemplateLabel)
+		}
+	}
 	if im["kind"] == "ServiceAccount" && len(path) == 0 {
 		delete(im, "automountServiceAccountToken")
 		delete(om, "automountServiceAccountToken")
