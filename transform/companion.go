@@ -314,7 +314,7 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 		v.serviceSelectors.add(sel, namespaceOf(svc))
 	}
 	for _, g := range v.groups {
-		v.narrow(g)
+		v.narrow(g, getsCompanion(s, g.w))
 	}
 	return v
 }
@@ -336,8 +336,9 @@ func ownSelector(s *Scope, w *Workload) *labelSelector {
 // time, the template labels that tell the others apart; then, for a template
 // that carries all of g's labels and more, a DoesNotExist on the first key
 // (sorted) that g's template lacks. Overlap that remains (identical labels)
-// is left for the filters to report.
-func (v *companionView) narrow(g *podGroup) {
+// is left for the filters to report, except with a Helm hook: then, where
+// mayLabel, g's template gets a label of its own.
+func (v *companionView) narrow(g *podGroup, mayLabel bool) {
 	if g.selector == nil {
 		return
 	}
@@ -371,7 +372,7 @@ func (v *companionView) narrow(g *podGroup) {
 			same = append(same, o)
 		}
 	}
-	if len(same) > 0 && !g.w.Hook && !g.duplicate && !g.mismatch {
+	if len(same) > 0 && mayLabel && !g.w.Hook && !g.duplicate && !g.mismatch {
 		// No label tells g's pods from a Helm hook's (a test Pod with the
 		// chart's labels): give g's template one of its own. Two workloads
 		// with one label set are left to the overlap warnings: their own
@@ -388,6 +389,14 @@ func (v *companionView) narrow(g *podGroup) {
 		sel.matchLabels = append(sel.matchLabels, l)
 	}
 	g.selector = sel
+}
+
+// getsCompanion says whether a companion filter may add a document for w:
+// only then may building the view label w's template (the LimitRange and
+// ServiceAccount filters build views too).
+func getsCompanion(s *Scope, w *Workload) bool {
+	on := func(c string) bool { return s.Enabled(c) && !w.Skips(c) }
+	return on(ControlNetworkPolicy) || on(ControlPodDisruptionBudget)
 }
 
 // PodTemplateLabel marks a pod template whose labels another pod template
