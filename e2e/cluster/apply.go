@@ -194,14 +194,14 @@ func (a *Applier) Apply(ctx context.Context, o *unstructured.Unstructured, ns st
 	return res
 }
 
-// ApplyAll applies objects with a few workers, keeping the given order within
-// each of Helm's kind ranks (CRDs are applied by the caller first).
-func (a *Applier) ApplyAll(ctx context.Context, objs []*unstructured.Unstructured, ns func(*unstructured.Unstructured) string) []Result {
+// ApplyAll applies objects that carry their namespaces, a run of one kind
+// at a time with a few workers (SortForInstall orders the runs as Helm
+// does; CRDs are applied by the caller first).
+func (a *Applier) ApplyAll(ctx context.Context, objs []*unstructured.Unstructured) []Result {
 	results := make([]Result, len(objs))
-	rank := func(o *unstructured.Unstructured) string { return o.GetKind() }
 	for start := 0; start < len(objs); {
 		end := start
-		for end < len(objs) && rank(objs[end]) == rank(objs[start]) {
+		for end < len(objs) && objs[end].GetKind() == objs[start].GetKind() {
 			end++
 		}
 		var wg sync.WaitGroup
@@ -211,7 +211,7 @@ func (a *Applier) ApplyAll(ctx context.Context, objs []*unstructured.Unstructure
 			go func() {
 				defer wg.Done()
 				for i := range work {
-					results[i] = a.Apply(ctx, objs[i], ns(objs[i]))
+					results[i] = a.Apply(ctx, objs[i], "")
 				}
 			}()
 		}

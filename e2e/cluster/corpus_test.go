@@ -250,7 +250,7 @@ func TestCorpusOnAPIServer(t *testing.T) {
 
 	SortForInstall(objs)
 	t0 := time.Now()
-	results := applier.ApplyAll(ctx, objs, func(*unstructured.Unstructured) string { return "" })
+	results := applier.ApplyAll(ctx, objs)
 	// The renders' cluster-wide objects would collide with the Helm tests'
 	// releases of the same charts: delete them afterwards.
 	t.Cleanup(func() {
