@@ -233,6 +233,12 @@ type serviceRef struct {
 	port            int
 }
 
+// companionKinds are the kinds the companion view reads besides pod
+// templates: what serves a workload's ports, scales it, or registers it
+// with the API server.
+var companionKinds = append([]string{"Service", "HorizontalPodAutoscaler", "ValidatingWebhookConfiguration",
+	"MutatingWebhookConfiguration", "APIService", "CustomResourceDefinition"}, rbacKinds...)
+
 // apiServerServices returns the Service ports that the API server calls
 // for this document, if it is a webhook configuration, an APIService or a
 // CustomResourceDefinition with a conversion webhook.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 
@@ -41,34 +40,17 @@ type Config struct {
 // DefaultConfig is the configuration used when no file is given; a file
 // overrides the keys it sets (lists are replaced, not merged).
 func DefaultConfig() Config {
-	return Config{
+	c := Config{
 		Workloads: []CustomWorkload{
 			{APIVersion: "argoproj.io/*", Kind: "Rollout", PodTemplate: "spec.template", Replicas: "spec.replicas"},
 		},
-		PodSecurity: PodSecurity{RunAsUser: 1000, RunAsGroup: 1000, FSGroup: 1000, FSGroupChangePolicy: "OnRootMismatch"},
-		ContainerSecurity: ContainerSecurity{
-			AllowedCapabilities: []string{"NET_BIND_SERVICE"},
-			WritableRootImages:  []string{"*elasticsearch*", "*opensearch*"},
-		},
-		WritableDirs: WritableDirs{
-			Paths: []string{"/tmp"},
-			Rules: []WritableDirRule{
-				{Image: "*nginx*", Paths: []string{"/var/cache/nginx", "/run"}},
-				{Image: "*kibana*", Paths: []string{"/usr/share/kibana/data", "/usr/share/kibana/logs"}},
-			},
-		},
-		Images:              Images{PullPolicy: PullAlways},
-		ServiceAccountToken: ServiceAccountToken{NeedsAPIAnnotations: []string{"vault.hashicorp.com/agent-inject"}},
-		Resources: Resources{
-			Requests: ResourceValues{CPU: "250m", Memory: "256Mi"},
-			Limits:   ResourceValues{CPU: "500m", Memory: "512Mi"},
-		},
-		NetworkPolicy: NetworkPolicy{
-			IngressFrom: IngressFromCluster, ExternalIngress: true,
-			Egress: EgressUnrestricted, DNSNamespace: DefaultDNSNamespace,
-		},
-		PodDisruptionBudget: PodDisruptionBudget{UnhealthyPodEvictionPolicy: "AlwaysAllow"},
 	}
+	for _, s := range sections {
+		if s.Defaults != nil {
+			s.Defaults(&c)
+		}
+	}
+	return c
 }
 
 // LoadConfig reads a YAML configuration over the defaults. Unknown keys
@@ -158,60 +140,12 @@ func (c Config) Validate() error {
 			return fmt.Errorf("workloads[%d]: apiVersion, kind and podTemplate are required", i)
 		}
 	}
-	p := c.PodSecurity
-	if p.RunAsUser <= 0 {
-		return fmt.Errorf("podSecurity.runAsUser: %d is not a non-root user ID (use 1 or more)", p.RunAsUser)
-	}
-	if p.RunAsGroup < 0 || p.FSGroup < 0 {
-		return errors.New("podSecurity.runAsGroup and podSecurity.fsGroup must not be negative")
-	}
-	switch p.FSGroupChangePolicy {
-	case "", "OnRootMismatch", "Always":
-	default:
-		return fmt.Errorf("podSecurity.fsGroupChangePolicy: %q is not OnRootMismatch, Always or empty", p.FSGroupChangePolicy)
-	}
-	for _, cp := range c.ContainerSecurity.AllowedCapabilities {
-		if strings.TrimSpace(cp) == "" || strings.ContainsAny(cp, " ,") {
-			return fmt.Errorf("containerSecurity.allowedCapabilities: %q is not a capability name", cp)
-		}
-	}
-	for _, wp := range c.WritableDirs.Paths {
-		if !path.IsAbs(wp) || path.Clean(wp) == "/" {
-			return fmt.Errorf("writableDirs.paths: %q is not an absolute directory below /", wp)
-		}
-	}
-	for i, r := range c.WritableDirs.Rules {
-		for _, wp := range r.Paths {
-			if !path.IsAbs(wp) || path.Clean(wp) == "/" {
-				return fmt.Errorf("writableDirs.rules[%d].paths: %q is not an absolute directory below /", i, wp)
+	for _, s := range sections {
+		if s.Validate != nil {
+			if err := s.Validate(c); err != nil {
+				return err
 			}
 		}
-	}
-	if c.WritableDirs.SizeLimit != "" && quantity(c.WritableDirs.SizeLimit) == nil {
-		return fmt.Errorf("writableDirs.sizeLimit: %q is not a quantity", c.WritableDirs.SizeLimit)
-	}
-	switch c.Images.PullPolicy {
-	case PullAlways, PullIfNotPresent, PullPolicyKeep:
-	default:
-		return fmt.Errorf("images.pullPolicy: %q is not Always, IfNotPresent or keep", c.Images.PullPolicy)
-	}
-	if err := c.Resources.Validate(); err != nil {
-		return err
-	}
-	if err := c.NetworkPolicy.Validate(); err != nil {
-		return err
-	}
-	if err := c.PodDisruptionBudget.Validate(); err != nil {
-		return err
-	}
-	if err := validSeverities("rbac", c.RBAC.Severity, RBACRules); err != nil {
-		return err
-	}
-	if err := validSeverities("serviceAccount", c.ServiceAccount.Severity, ServiceAccountRules); err != nil {
-		return err
-	}
-	if c.LimitRange.Enabled {
-		return c.LimitRange.WithDefaults(c.Resources).Validate()
 	}
 	return nil
 }
@@ -225,30 +159,13 @@ func (c Config) Scope(rep *report.Report) *Scope {
 	return s
 }
 
-// Filters returns the filters in the order they run. WritableDirs runs
-// before ContainerSecurity: it mounts volumes only where the root
-// filesystem is not read-only yet. ServiceAccount runs before
-// ServiceAccountToken, which then sees the accounts it adds. The companion
-// documents come last, made for the workloads as hardened.
+// Filters returns the filters in the order they run (see Section.Stage).
 func (c Config) Filters(s *Scope) []kio.Filter {
-	c.PodSecurity.Scope = s
-	c.ContainerSecurity.Scope = s
-	c.WritableDirs.Scope = s
-	c.Images.Scope = s
-	c.Resources.Scope = s
-	c.ServiceAccountToken.Scope = s
-	c.NetworkPolicy.Scope = s
-	c.PodDisruptionBudget.Scope = s
-	c.LimitRange = c.LimitRange.WithDefaults(c.Resources)
-	c.LimitRange.Scope = s
-	c.RBAC.Scope = s
-	c.ServiceAccount.Scope = s
-	c.ServiceAccount.needsAPI = c.ServiceAccountToken
-	return []kio.Filter{
-		Secrets{Scope: s}, c.RBAC,
-		c.PodSecurity, c.WritableDirs, c.ContainerSecurity, c.Images, c.Resources, c.ServiceAccount, c.ServiceAccountToken,
-		c.NetworkPolicy, c.PodDisruptionBudget, c.LimitRange,
+	out := make([]kio.Filter, 0, len(pipeline))
+	for _, sec := range pipeline {
+		out = append(out, sec.Filter(c, s))
 	}
+	return out
 }
 
 // Needs reports whether the filters read or change documents of this
@@ -257,11 +174,5 @@ func (s *Scope) Needs(apiVersion, kind string) bool {
 	if _, ok := s.TemplatePath(apiVersion, kind); ok {
 		return true
 	}
-	switch kind {
-	case "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CustomResourceDefinition",
-		"Secret", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Service", "HorizontalPodAutoscaler",
-		"NetworkPolicy", "PodDisruptionBudget", "LimitRange":
-		return true
-	}
-	return false
+	return neededKinds[kind]
 }

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,68 @@ type ContainerSecurity struct {
 }
 
 var _ kio.Filter = ContainerSecurity{}
+
+// The controls of the container security context.
+const (
+	ControlContainerSecurity      = "containerSecurity"
+	ControlReadOnlyRootFilesystem = "readOnlyRootFilesystem"
+	ControlCapabilities           = "capabilities"
+)
+
+var containerSecuritySection = Section{
+	Key:   "containerSecurity",
+	Stage: Pod,
+	Controls: []Control{{
+		Name: ControlContainerSecurity,
+		Does: "allowPrivilegeEscalation: false and runAsNonRoot: true on every container",
+		Rules: map[string]Rule{
+			"allowPrivilegeEscalation": {"Container may escalate privileges", "Set securityContext.allowPrivilegeEscalation: false; restricted requires it.", report.Warning},
+			"runAsNonRoot":             {"Container does not require a non-root user", "Set securityContext.runAsNonRoot: true, or leave it to the pod.", report.Info},
+		},
+	}, {
+		Name:       ControlReadOnlyRootFilesystem,
+		Does:       "readOnlyRootFilesystem: true; a chart's explicit false is kept and reported",
+		ConfigKeys: []string{"containerSecurity.forceReadOnlyRootFilesystem", "containerSecurity.writableRootImages"},
+		Setting: func(c Config) string {
+			return fmt.Sprintf("%t, %s", c.ContainerSecurity.ForceReadOnlyRootFilesystem, list(c.ContainerSecurity.WritableRootImages))
+		},
+		Rules: map[string]Rule{
+			"readOnlyRootFilesystem": {"Writable root filesystem", "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the app writes.", report.Warning},
+			"writableRootImage":      {"Image known to write to its root filesystem", "The image writes outside any volume at start-up; its root filesystem stays writable. Remove it from containerSecurity.writableRootImages once those paths are volumes.", report.Warning},
+			"chartWritableRoot":      {"Chart asks for a writable root filesystem", "The chart sets readOnlyRootFilesystem: false; make the paths the app writes to volumes, then set it to true.", report.Warning},
+		},
+	}, {
+		Name:       ControlCapabilities,
+		Does:       "capabilities drop: [ALL]; add keeps only the allowed ones; NET_BIND_SERVICE and the port sysctl for ports below 1024",
+		ConfigKeys: []string{"containerSecurity.allowedCapabilities"},
+		Setting:    func(c Config) string { return list(c.ContainerSecurity.AllowedCapabilities) },
+		Rules: map[string]Rule{
+			"dropAll":           {"Capabilities not dropped", "Set securityContext.capabilities.drop: [ALL]; restricted requires it.", report.Warning},
+			"addNotAllowed":     {"Capability added that restricted forbids", "Only NET_BIND_SERVICE may be added under restricted; remove the others or exempt the container.", report.Warning},
+			"capabilityName":    {"Capability spelled with CAP_ or in lower case", "Pod Security Standards and the container runtimes expect the bare upper-case name, e.g. NET_BIND_SERVICE.", report.Warning},
+			"unprivilegedPorts": {"Low port for a non-root user", "The pod sysctl net.ipv4.ip_unprivileged_port_start lets a non-root process bind the container's port below 1024; NET_BIND_SERVICE alone does not (kubernetes#56374).", report.Info},
+			"netBindService":    {"Port below 1024 without NET_BIND_SERVICE", "A non-root container needs NET_BIND_SERVICE to listen below 1024.", report.Info},
+		},
+	}},
+	Defaults: func(c *Config) {
+		c.ContainerSecurity = ContainerSecurity{
+			AllowedCapabilities: []string{"NET_BIND_SERVICE"},
+			WritableRootImages:  []string{"*elasticsearch*", "*opensearch*"},
+		}
+	},
+	Validate: func(c Config) error { return c.ContainerSecurity.Validate() },
+	Filter:   func(c Config, s *Scope) kio.Filter { c.ContainerSecurity.Scope = s; return c.ContainerSecurity },
+}
+
+// Validate reports the first setting that cannot work, naming its key.
+func (f ContainerSecurity) Validate() error {
+	for _, cp := range f.AllowedCapabilities {
+		if strings.TrimSpace(cp) == "" || strings.ContainsAny(cp, " ,") {
+			return fmt.Errorf("containerSecurity.allowedCapabilities: %q is not a capability name", cp)
+		}
+	}
+	return nil
+}
 
 // Filter implements kio.Filter.
 func (f ContainerSecurity) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/report"
@@ -30,6 +31,54 @@ type Images struct {
 }
 
 var _ kio.Filter = Images{}
+
+// The controls of image references.
+const (
+	ControlImagePullPolicy  = "imagePullPolicy"
+	ControlImagePullSecrets = "imagePullSecrets"
+	ControlImageTag         = "imageTag"
+)
+
+var imagesSection = Section{
+	Key:   "images",
+	Stage: Pod,
+	Controls: []Control{{
+		Name:       ControlImagePullPolicy,
+		Does:       "imagePullPolicy for tagged images; IfNotPresent for digests; a chart's Never stays",
+		ConfigKeys: []string{"images.pullPolicy"},
+		Setting:    func(c Config) string { return c.Images.PullPolicy },
+		Rules: map[string]Rule{
+			"pullPolicy": {"Image pull policy", "Always re-checks registry credentials for tagged images; digests need no re-pull.", report.Info},
+		},
+	}, {
+		Name:       ControlImagePullSecrets,
+		Does:       "adds the configured imagePullSecrets to every pod",
+		ConfigKeys: []string{"images.pullSecrets"},
+		Setting:    func(c Config) string { return list(c.Images.PullSecrets) },
+		Rules: map[string]Rule{
+			"pullSecret": {"imagePullSecrets", "The configured imagePullSecrets are added to every pod.", report.Info},
+		},
+	}, {
+		Name: ControlImageTag,
+		Does: "reports latest, untagged and undigested images (changes nothing)",
+		Rules: map[string]Rule{
+			"mutableTag": {"Image tag can move", "Pin a version tag or, better, a digest (image@sha256:...).", report.Warning},
+			"notPinned":  {"Image not pinned by digest", "A tag can be moved to other content; image@sha256:... cannot.", report.Info},
+		},
+	}},
+	Defaults: func(c *Config) { c.Images = Images{PullPolicy: PullAlways} },
+	Validate: func(c Config) error { return c.Images.Validate() },
+	Filter:   func(c Config, s *Scope) kio.Filter { c.Images.Scope = s; return c.Images },
+}
+
+// Validate reports the first setting that cannot work, naming its key.
+func (f Images) Validate() error {
+	switch f.PullPolicy {
+	case PullAlways, PullIfNotPresent, PullPolicyKeep:
+		return nil
+	}
+	return fmt.Errorf("images.pullPolicy: %q is not Always, IfNotPresent or keep", f.PullPolicy)
+}
 
 // Filter implements kio.Filter.
 func (f Images) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {

@@ -30,6 +30,33 @@ type LimitRange struct {
 
 var _ kio.Filter = LimitRange{}
 
+// ControlLimitRange is the control of the release's LimitRange.
+const ControlLimitRange = "limitRange"
+
+var limitRangeSection = Section{
+	Key:   "limitRange",
+	Stage: Companion,
+	Controls: []Control{{
+		Name:       ControlLimitRange,
+		Does:       "one LimitRange for the release",
+		ConfigKeys: []string{"limitRange"},
+		Setting:    func(c Config) string { return fmt.Sprintf("enabled %t", c.LimitRange.Enabled) },
+		SwitchedOn: func(c Config) bool { return c.LimitRange.Enabled },
+	}},
+	Kinds: append([]string{"LimitRange"}, companionKinds...),
+	Validate: func(c Config) error {
+		if !c.LimitRange.Enabled {
+			return nil
+		}
+		return c.LimitRange.WithDefaults(c.Resources).Validate()
+	},
+	Filter: func(c Config, s *Scope) kio.Filter {
+		f := c.LimitRange.WithDefaults(c.Resources)
+		f.Scope = s
+		return f
+	},
+}
+
 // WithDefaults fills the empty Default and DefaultRequest values from the
 // resources section.
 func (f LimitRange) WithDefaults(r Resources) LimitRange {

@@ -95,6 +95,35 @@ type PolicyPort struct {
 
 var _ kio.Filter = NetworkPolicy{}
 
+// ControlNetworkPolicy is the control of the NetworkPolicy companions.
+const ControlNetworkPolicy = "networkPolicy"
+
+var networkPolicySection = Section{
+	Key:   "networkPolicy",
+	Stage: Companion,
+	Controls: []Control{{
+		Name:       ControlNetworkPolicy,
+		Does:       "a NetworkPolicy per workload: ingress on the ports it serves",
+		ConfigKeys: []string{"networkPolicy"},
+		Setting: func(c Config) string {
+			n := c.NetworkPolicy
+			return fmt.Sprintf("ingressFrom %s, egress %s, denyAll %t", n.IngressFrom, n.Egress, n.DenyAll)
+		},
+		Rules: map[string]Rule{
+			"podTemplateLabel": {"Pod template labelled for its companions", "Another pod template of the release (often a Helm test Pod) carries exactly this workload's labels, so no selector could tell their pods apart; the label chartsec.io/pod-template lets the NetworkPolicy and PodDisruptionBudget select this workload's pods only.", report.Info},
+		},
+	}},
+	Kinds: append([]string{"NetworkPolicy"}, companionKinds...),
+	Defaults: func(c *Config) {
+		c.NetworkPolicy = NetworkPolicy{
+			IngressFrom: IngressFromCluster, ExternalIngress: true,
+			Egress: EgressUnrestricted, DNSNamespace: DefaultDNSNamespace,
+		}
+	},
+	Validate: func(c Config) error { return c.NetworkPolicy.Validate() },
+	Filter:   func(c Config, s *Scope) kio.Filter { c.NetworkPolicy.Scope = s; return c.NetworkPolicy },
+}
+
 // Validate reports the first setting that cannot work, naming its key.
 func (f NetworkPolicy) Validate() error {
 	switch f.IngressFrom {

@@ -38,6 +38,36 @@ type PodDisruptionBudget struct {
 
 var _ kio.Filter = PodDisruptionBudget{}
 
+// ControlPodDisruptionBudget is the control of the PodDisruptionBudget
+// companions.
+const ControlPodDisruptionBudget = "podDisruptionBudget"
+
+var podDisruptionBudgetSection = Section{
+	Key:   "podDisruptionBudget",
+	Stage: Companion,
+	Controls: []Control{{
+		Name:       ControlPodDisruptionBudget,
+		Does:       "a PodDisruptionBudget per workload with 2+ replicas (never one that blocks a drain)",
+		ConfigKeys: []string{"podDisruptionBudget"},
+		Setting: func(c Config) string {
+			p := c.PodDisruptionBudget
+			switch {
+			case p.MinAvailable != "":
+				return "minAvailable " + p.MinAvailable
+			case p.MaxUnavailable != "":
+				return "maxUnavailable " + p.MaxUnavailable
+			}
+			return "maxUnavailable 1"
+		},
+	}},
+	Kinds: append([]string{"PodDisruptionBudget"}, companionKinds...),
+	Defaults: func(c *Config) {
+		c.PodDisruptionBudget = PodDisruptionBudget{UnhealthyPodEvictionPolicy: "AlwaysAllow"}
+	},
+	Validate: func(c Config) error { return c.PodDisruptionBudget.Validate() },
+	Filter:   func(c Config, s *Scope) kio.Filter { c.PodDisruptionBudget.Scope = s; return c.PodDisruptionBudget },
+}
+
 // budget is a disruption budget: maxUnavailable or minAvailable, and its
 // value, a count or a percentage.
 type budget struct {

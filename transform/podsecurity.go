@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,6 +29,56 @@ type PodSecurity struct {
 }
 
 var _ kio.Filter = PodSecurity{}
+
+// ControlPodSecurity is the control of the pod's security context.
+const ControlPodSecurity = "podSecurity"
+
+var podSecuritySection = Section{
+	Key:   "podSecurity",
+	Stage: Pod,
+	Controls: []Control{{
+		Name:       ControlPodSecurity,
+		Does:       "pod securityContext: runAsNonRoot, non-root runAsUser/runAsGroup/fsGroup where unset (UID 0 replaced), fsGroupChangePolicy, seccomp RuntimeDefault",
+		ConfigKeys: []string{"podSecurity"},
+		Setting: func(c Config) string {
+			p := c.PodSecurity
+			return fmt.Sprintf("runAsUser %d, runAsGroup %d, fsGroup %d, fsGroupChangePolicy %s",
+				p.RunAsUser, p.RunAsGroup, p.FSGroup, orNone(p.FSGroupChangePolicy))
+		},
+		Rules: map[string]Rule{
+			"runAsNonRoot":        {"Pod does not require a non-root user", "Set spec.securityContext.runAsNonRoot: true; Pod Security Standards restricted requires it.", report.Warning},
+			"runAsUser":           {"Pod runs as root or as the image's user", "Set a non-zero spec.securityContext.runAsUser; images with a named or root USER fail runAsNonRoot without it.", report.Warning},
+			"runAsGroup":          {"Pod has no runAsGroup", "Set spec.securityContext.runAsGroup to a non-zero group.", report.Info},
+			"fsGroup":             {"Pod has no fsGroup", "Set spec.securityContext.fsGroup so that volumes are writable by the pod's group.", report.Info},
+			"fsGroupChangePolicy": {"fsGroup without fsGroupChangePolicy", "fsGroupChangePolicy: OnRootMismatch keeps large volumes from slowing pod start (kubernetes #130192).", report.Info},
+			"seccompProfile":      {"No RuntimeDefault seccomp profile", "Set securityContext.seccompProfile.type: RuntimeDefault (or Localhost); restricted requires it and Unconfined is refused.", report.Warning},
+			"hostLevel":           {"Host-level pod, not hardened", "hostNetwork, hostPID, hostIPC, hostPath, hostPort, privileged containers and capabilities beyond baseline's are node-agent features; chartsec-harden reports them and leaves the pod's identity and filesystem alone. --check and --verify fail such a workload until an exemption from podSecurityStandards names it (the message gives the config snippet); run it in a namespace that allows it.", report.Warning},
+			"windows":             {"Windows pod", "Linux security contexts do not apply to Windows pods.", report.Info},
+			"perContainer":        {"Pod-level security context left alone", "A container is exempt from podSecurity, so identity and seccomp are set per container instead.", report.Info},
+		},
+	}},
+	Defaults: func(c *Config) {
+		c.PodSecurity = PodSecurity{RunAsUser: 1000, RunAsGroup: 1000, FSGroup: 1000, FSGroupChangePolicy: "OnRootMismatch"}
+	},
+	Validate: func(c Config) error { return c.PodSecurity.Validate() },
+	Filter:   func(c Config, s *Scope) kio.Filter { c.PodSecurity.Scope = s; return c.PodSecurity },
+}
+
+// Validate reports the first setting that cannot work, naming its key.
+func (f PodSecurity) Validate() error {
+	if f.RunAsUser <= 0 {
+		return fmt.Errorf("podSecurity.runAsUser: %d is not a non-root user ID (use 1 or more)", f.RunAsUser)
+	}
+	if f.RunAsGroup < 0 || f.FSGroup < 0 {
+		return errors.New("podSecurity.runAsGroup and podSecurity.fsGroup must not be negative")
+	}
+	switch f.FSGroupChangePolicy {
+	case "", "OnRootMismatch", "Always":
+	default:
+		return fmt.Errorf("podSecurity.fsGroupChangePolicy: %q is not OnRootMismatch, Always or empty", f.FSGroupChangePolicy)
+	}
+	return nil
+}
 
 // Filter implements kio.Filter.
 func (f PodSecurity) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {

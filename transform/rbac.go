@@ -93,3 +93,6 @@ func (w *Workload) ServiceAccount() string {
 	}
 	return "default"
 }
+
+// rbacKinds are the kinds of RBAC objects the filters read.
+var rbacKinds = []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}

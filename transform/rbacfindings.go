@@ -31,6 +31,37 @@ type RBAC struct {
 
 var _ kio.Filter = RBAC{}
 
+// ControlRBAC is the control of the release's roles.
+const ControlRBAC = "rbac"
+
+var rbacSection = Section{
+	Key:   "rbac",
+	Stage: Review,
+	Controls: []Control{{
+		Name:       ControlRBAC,
+		Does:       "reports what the release's roles grant beyond least privilege, naming the workloads that get it (changes nothing)",
+		ConfigKeys: []string{"rbac.clusterWide", "rbac.severity"},
+		Setting: func(c Config) string {
+			return fmt.Sprintf("clusterWide %s, severity %s", list(c.RBAC.ClusterWide), severities(c.RBAC.Severity))
+		},
+		Rules: map[string]Rule{
+			"wildcard":       {"Role with a wildcard", "List the apiGroups, resources and verbs the app uses instead of *; a wildcard also grants what later Kubernetes versions and CRDs add. Accept it with chartsec.io/skip: rbac on the role (or its workload), or an exclude rule.", report.Warning},
+			"secretsRead":    {"Role reads Secrets", "Reading Secrets reads every credential in reach; name the Secrets the app needs in resourceNames, or bind a Role in one namespace instead of a ClusterRole. Accept it with chartsec.io/skip: rbac.", report.Warning},
+			"podExec":        {"Role allows exec, attach or port-forward into pods", "pods/exec, pods/attach and pods/portforward run code in, or reach, any pod in scope; remove them unless the app is a debugging tool. Accept it with chartsec.io/skip: rbac.", report.Warning},
+			"createPods":     {"Role creates pods or workloads", "Who creates a pod chooses its ServiceAccount, and so holds every token of the namespace; grant it only to controllers that must, in the namespaces they manage. Accept it with chartsec.io/skip: rbac.", report.Warning},
+			"escalate":       {"Role may escalate, bind or impersonate", "escalate, bind and impersonate bypass RBAC's escalation checks; remove them, or limit them with resourceNames. Accept it with chartsec.io/skip: rbac.", report.Warning},
+			"writeRBAC":      {"Role writes RBAC objects", "Writing Roles and bindings is a step from granting oneself more; limit it with resourceNames to the objects the app manages. Accept it with chartsec.io/skip: rbac.", report.Warning},
+			"writeWebhooks":  {"Role writes admission webhook configurations", "An admission webhook sees and can change every object it matches; limit writes with resourceNames to the app's own configurations. Accept it with chartsec.io/skip: rbac.", report.Warning},
+			"clusterAdmin":   {"ClusterRoleBinding to cluster-admin", "cluster-admin (or a ClusterRole with * on *) is full control of the cluster; bind a ClusterRole that lists what the app uses. Only an explicit exemption (chartsec.io/skip: rbac on the binding or the workload, or an exclude rule) accepts it.", report.Error},
+			"roleWouldDo":    {"ClusterRole bound only in one namespace", "A ClusterRole bound only through RoleBindings of one namespace is a Role there; a Role keeps it from being bound cluster-wide later. Reported, not rewritten.", report.Warning},
+			"namespacedOnly": {"ClusterRoleBinding where a RoleBinding would do", "The ClusterRole holds only namespaced resources and is bound to ServiceAccounts of one namespace; a Role and RoleBinding there grant the same in that namespace only. If the app works across namespaces, say so once with rbac.clusterWide. Reported, not rewritten.", report.Warning},
+		},
+	}},
+	Kinds:    rbacKinds,
+	Validate: func(c Config) error { return validSeverities("rbac", c.RBAC.Severity, RBACRules) },
+	Filter:   func(c Config, s *Scope) kio.Filter { c.RBAC.Scope = s; return c.RBAC },
+}
+
 // RBACRules are the rule ids of the rbac control, each with its default
 // severity (clusterAdmin is an error only when it reaches a workload).
 var RBACRules = []string{

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/chartsec/chartsec-harden/report"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -29,6 +30,36 @@ type ResourceValues struct {
 }
 
 var _ kio.Filter = Resources{}
+
+// ControlResources is the control of container requests and limits.
+const ControlResources = "resources"
+
+var resourcesSection = Section{
+	Key:   "resources",
+	Stage: Pod,
+	Controls: []Control{{
+		Name:       ControlResources,
+		Does:       "fills missing cpu/memory requests and limits; never lowers a chart's value",
+		ConfigKeys: []string{"resources"},
+		Setting: func(c Config) string {
+			r := c.Resources
+			return fmt.Sprintf("requests cpu %s, memory %s; limits cpu %s, memory %s",
+				orNone(r.Requests.CPU), orNone(r.Requests.Memory), orNone(r.Limits.CPU), orNone(r.Limits.Memory))
+		},
+		Rules: map[string]Rule{
+			"requests": {"Container without resource requests", "Set resources.requests.cpu and memory so the scheduler can place the pod.", report.Warning},
+			"limits":   {"Container without resource limits", "Set resources.limits.memory (and cpu if your platform wants it).", report.Warning},
+		},
+	}},
+	Defaults: func(c *Config) {
+		c.Resources = Resources{
+			Requests: ResourceValues{CPU: "250m", Memory: "256Mi"},
+			Limits:   ResourceValues{CPU: "500m", Memory: "512Mi"},
+		}
+	},
+	Validate: func(c Config) error { return c.Resources.Validate() },
+	Filter:   func(c Config, s *Scope) kio.Filter { c.Resources.Scope = s; return c.Resources },
+}
 
 // Validate checks that every quantity parses and no default request is
 // above its default limit.

@@ -20,6 +20,23 @@ type Secrets struct {
 
 var _ kio.Filter = Secrets{}
 
+// ControlSecrets is the control of literal credentials.
+const ControlSecrets = "secrets"
+
+var secretsSection = Section{
+	Stage: Review,
+	Controls: []Control{{
+		Name: ControlSecrets,
+		Does: "reports Secrets with literal data and credential-like literal env vars (values never printed)",
+		Rules: map[string]Rule{
+			"literalData": {"Secret with literal data in the manifest", "Anyone who can read the rendered release reads the secret; use an external secret store or sealed secrets. Values are never printed.", report.Warning},
+			"literalEnv":  {"Credential in a literal environment variable", "Use valueFrom.secretKeyRef instead of a literal value. Values are never printed.", report.Warning},
+		},
+	}},
+	Kinds:  []string{"Secret"},
+	Filter: func(_ Config, s *Scope) kio.Filter { return Secrets{Scope: s} },
+}
+
 var credentialName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY)`)
 
 // Filter implements kio.Filter.

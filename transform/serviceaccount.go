@@ -32,6 +32,38 @@ type ServiceAccount struct {
 
 var _ kio.Filter = ServiceAccount{}
 
+// ControlServiceAccount is the control of the default ServiceAccount.
+const ControlServiceAccount = "serviceAccount"
+
+var serviceAccountSection = Section{
+	Key:   "serviceAccount",
+	Stage: Pod,
+	// ServiceAccountToken then sees the accounts it adds.
+	Before: []string{"serviceAccountToken"},
+	Controls: []Control{{
+		Name:       ControlServiceAccount,
+		Does:       "reports workloads on the default ServiceAccount; perWorkload gives each its own",
+		ConfigKeys: []string{"serviceAccount.perWorkload", "serviceAccount.severity"},
+		Setting: func(c Config) string {
+			return fmt.Sprintf("perWorkload %t, severity %s", c.ServiceAccount.PerWorkload, severities(c.ServiceAccount.Severity))
+		},
+		Rules: map[string]Rule{
+			"default":     {"Workload runs as the default ServiceAccount", "Give the workload a ServiceAccount of its own (the chart's serviceAccount.create value, or serviceAccount.perWorkload: true); default is shared by every pod of the namespace that names none.", report.Warning},
+			"perWorkload": {"Workload moved off the default ServiceAccount", "serviceAccount.perWorkload set the workload's serviceAccountName to a ServiceAccount of its own.", report.Warning},
+			"added":       {"ServiceAccount added for a workload", "serviceAccount.perWorkload added a ServiceAccount for the workload, with automountServiceAccountToken: false.", report.Info},
+		},
+	}},
+	Kinds: append([]string{"ServiceAccount"}, companionKinds...),
+	Validate: func(c Config) error {
+		return validSeverities("serviceAccount", c.ServiceAccount.Severity, ServiceAccountRules)
+	},
+	Filter: func(c Config, s *Scope) kio.Filter {
+		c.ServiceAccount.Scope = s
+		c.ServiceAccount.needsAPI = c.ServiceAccountToken
+		return c.ServiceAccount
+	},
+}
+
 // ServiceAccountRules are the rule ids of the serviceAccount control's
 // findings (perWorkload records a change).
 var ServiceAccountRules = []string{"default"}

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/report"
@@ -27,6 +28,33 @@ type ServiceAccountToken struct {
 }
 
 var _ kio.Filter = ServiceAccountToken{}
+
+// ControlServiceAccountToken is the control of token automounting.
+const ControlServiceAccountToken = "serviceAccountToken"
+
+var serviceAccountTokenSection = Section{
+	Key:   "serviceAccountToken",
+	Stage: Pod,
+	Controls: []Control{{
+		Name:       ControlServiceAccountToken,
+		Does:       "automountServiceAccountToken: false for ServiceAccounts and pods that do not use the API",
+		ConfigKeys: []string{"serviceAccountToken"},
+		Setting: func(c Config) string {
+			return fmt.Sprintf("needsAPI %s, needsAPIAnnotations %s",
+				list(c.ServiceAccountToken.NeedsAPI), list(c.ServiceAccountToken.NeedsAPIAnnotations))
+		},
+		Rules: map[string]Rule{
+			"automount":              {"Service account token mounted without need", "Set automountServiceAccountToken: false where the app does not call the Kubernetes API.", report.Warning},
+			"needsAPI":               {"Token kept for the Kubernetes API", "A RoleBinding or ClusterRoleBinding of the release names the ServiceAccount, or needsAPI lists it.", report.Info},
+			"externalServiceAccount": {"ServiceAccount from outside the release", "Its bindings are unknown, so its token mount is left alone; set automountServiceAccountToken yourself.", report.Info},
+		},
+	}},
+	Kinds: append([]string{"ServiceAccount"}, rbacKinds...),
+	Defaults: func(c *Config) {
+		c.ServiceAccountToken = ServiceAccountToken{NeedsAPIAnnotations: []string{"vault.hashicorp.com/agent-inject"}}
+	},
+	Filter: func(c Config, s *Scope) kio.Filter { c.ServiceAccountToken.Scope = s; return c.ServiceAccountToken },
+}
 
 // Filter implements kio.Filter.
 func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {

@@ -10,36 +10,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Controls are the names of what chartsec-harden changes. They are the
-// keys of --disable, of exclude rules and of the chartsec.io/skip
-// annotations.
-const (
-	ControlPodSecurity            = "podSecurity"
-	ControlContainerSecurity      = "containerSecurity"
-	ControlReadOnlyRootFilesystem = "readOnlyRootFilesystem"
-	ControlCapabilities           = "capabilities"
-	ControlWritableDirs           = "writableDirs"
-	ControlImagePullPolicy        = "imagePullPolicy"
-	ControlImagePullSecrets       = "imagePullSecrets"
-	ControlImageTag               = "imageTag"
-	ControlResources              = "resources"
-	ControlServiceAccountToken    = "serviceAccountToken"
-	ControlNetworkPolicy          = "networkPolicy"
-	ControlPodDisruptionBudget    = "podDisruptionBudget"
-	ControlLimitRange             = "limitRange"
-	ControlSecrets                = "secrets"
-	ControlRBAC                   = "rbac"
-	ControlServiceAccount         = "serviceAccount"
-)
-
-// Controls lists every control name, in the order the README documents them.
-var Controls = []string{
-	ControlPodSecurity, ControlContainerSecurity, ControlReadOnlyRootFilesystem, ControlCapabilities,
-	ControlWritableDirs, ControlImagePullPolicy, ControlImagePullSecrets, ControlImageTag,
-	ControlResources, ControlServiceAccountToken, ControlNetworkPolicy, ControlPodDisruptionBudget,
-	ControlLimitRange, ControlSecrets, ControlRBAC, ControlServiceAccount,
-}
-
 // PodSecurityStandards names the gate of --check and --verify in
 // exemptions: a workload (or container) exempt from it may fail Pod
 // Security Standards baseline, which is otherwise an error. It is not a

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/chartsec/chartsec-harden/report"
 	"path"
 	"regexp"
 	"strings"
@@ -35,6 +36,70 @@ type WritableDirRule struct {
 }
 
 var _ kio.Filter = WritableDirs{}
+
+// ControlWritableDirs is the control of the emptyDir volumes a read-only
+// root needs.
+const ControlWritableDirs = "writableDirs"
+
+var writableDirsSection = Section{
+	Key:   "writableDirs",
+	Stage: Pod,
+	// It mounts volumes only where the root filesystem is not read-only yet.
+	Before: []string{"containerSecurity"},
+	Controls: []Control{{
+		Name:       ControlWritableDirs,
+		Does:       "an emptyDir where a read-only root must be written to (never over an existing mount)",
+		ConfigKeys: []string{"writableDirs"},
+		Setting: func(c Config) string {
+			s := "paths " + list(c.WritableDirs.Paths)
+			for _, r := range c.WritableDirs.Rules {
+				match := r.Image
+				if r.Container != "" {
+					match = "container " + r.Container
+					if r.Image != "" {
+						match += ", image " + r.Image
+					}
+				}
+				s += fmt.Sprintf("; %s: %s", match, list(r.Paths))
+			}
+			return s
+		},
+		Rules: map[string]Rule{
+			"emptyDir": {"Writable directory for a read-only root", "An emptyDir is mounted where the app must write (default /tmp).", report.Info},
+		},
+	}},
+	Defaults: func(c *Config) {
+		c.WritableDirs = WritableDirs{
+			Paths: []string{"/tmp"},
+			Rules: []WritableDirRule{
+				{Image: "*nginx*", Paths: []string{"/var/cache/nginx", "/run"}},
+				{Image: "*kibana*", Paths: []string{"/usr/share/kibana/data", "/usr/share/kibana/logs"}},
+			},
+		}
+	},
+	Validate: func(c Config) error { return c.WritableDirs.Validate() },
+	Filter:   func(c Config, s *Scope) kio.Filter { c.WritableDirs.Scope = s; return c.WritableDirs },
+}
+
+// Validate reports the first setting that cannot work, naming its key.
+func (f WritableDirs) Validate() error {
+	for _, wp := range f.Paths {
+		if !path.IsAbs(wp) || path.Clean(wp) == "/" {
+			return fmt.Errorf("writableDirs.paths: %q is not an absolute directory below /", wp)
+		}
+	}
+	for i, r := range f.Rules {
+		for _, wp := range r.Paths {
+			if !path.IsAbs(wp) || path.Clean(wp) == "/" {
+				return fmt.Errorf("writableDirs.rules[%d].paths: %q is not an absolute directory below /", i, wp)
+			}
+		}
+	}
+	if f.SizeLimit != "" && quantity(f.SizeLimit) == nil {
+		return fmt.Errorf("writableDirs.sizeLimit: %q is not a quantity", f.SizeLimit)
+	}
+	return nil
+}
 
 // Filter implements kio.Filter.
 func (f WritableDirs) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
