@@ -211,8 +211,8 @@ spec: {containers: [{name: t, image: x}]}
 				t.Errorf("remaining overlap %v, want %v", got != nil, tc.overlap)
 			}
 			for _, filter := range []func(*Scope) kio.Filter{
-				func(s *Scope) kio.Filter { p := defaultNetworkPolicy(); p.Scope = s; return p },
-				func(s *Scope) kio.Filter { p := DefaultConfig().PodDisruptionBudget; p.Scope = s; return p },
+				func(s *Scope) kio.Filter { return networkPolicySection.Filter(DefaultConfig(), s) },
+				func(s *Scope) kio.Filter { return podDisruptionBudgetSection.Filter(DefaultConfig(), s) },
 			} {
 				first, findings := runCompanion(t, web+tc.other, filter)
 				if first == "" {

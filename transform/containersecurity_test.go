@@ -4,13 +4,7 @@ import (
 	"testing"
 
 	_ "github.com/chartsec/chartsec-harden/internal/golden"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
-
-func containerSecurityFilter(c Config, s *Scope) kio.Filter {
-	c.ContainerSecurity.Scope = s
-	return c.ContainerSecurity
-}
 
 // The findings of a container that had no security context at all.
 func containerDefaults(name string) []string {
@@ -691,5 +685,5 @@ spec:
     image: mcr.microsoft.com/windows/servercore:ltsc2022
 `,
 		},
-	}, containerSecurityFilter)
+	}, containerSecuritySection.Filter)
 }

@@ -6,14 +6,8 @@ import (
 
 	_ "github.com/chartsec/chartsec-harden/internal/golden"
 	"github.com/chartsec/chartsec-harden/report"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-func imagesFilter(c Config, s *Scope) kio.Filter {
-	c.Images.Scope = s
-	return c.Images
-}
 
 const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -282,7 +276,7 @@ spec:
   - name: app
 `,
 		},
-	}, imagesFilter)
+	}, imagesSection.Filter)
 }
 
 func TestImagesMessages(t *testing.T) {
@@ -292,7 +286,7 @@ func TestImagesMessages(t *testing.T) {
 	}
 	rep := &report.Report{}
 	cfg := DefaultConfig()
-	if _, err := imagesFilter(cfg, cfg.Scope(rep)).Filter([]*yaml.RNode{pod}); err != nil {
+	if _, err := imagesSection.Filter(cfg, cfg.Scope(rep)).Filter([]*yaml.RNode{pod}); err != nil {
 		t.Fatal(err)
 	}
 	var msgs []string

@@ -111,13 +111,10 @@ spec:
 		t.Run(tc.name, func(t *testing.T) {
 			checkCompanion(t, tc.companionCase, func(s *Scope) kio.Filter {
 				cfg := DefaultConfig()
-				f := cfg.LimitRange
 				if tc.config != nil {
-					tc.config(&f)
+					tc.config(&cfg.LimitRange)
 				}
-				f = f.WithDefaults(cfg.Resources)
-				f.Scope = s
-				return f
+				return limitRangeSection.Filter(cfg, s)
 			})
 		})
 	}

@@ -646,12 +646,12 @@ spec:
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkCompanion(t, tc.companionCase, func(s *Scope) kio.Filter {
-				f := defaultNetworkPolicy()
-				f.Scope = s
+				cfg := DefaultConfig()
+				cfg.NetworkPolicy.Scope = s // a case may exempt through it
 				if tc.config != nil {
-					tc.config(&f)
+					tc.config(&cfg.NetworkPolicy)
 				}
-				return f
+				return networkPolicySection.Filter(cfg, s)
 			})
 		})
 	}
@@ -660,9 +660,7 @@ spec:
 func TestNetworkPolicyDisabled(t *testing.T) {
 	got, findings := runCompanion(t, webDeployment, func(s *Scope) kio.Filter {
 		s.Disabled = map[string]bool{ControlNetworkPolicy: true}
-		f := defaultNetworkPolicy()
-		f.Scope = s
-		return f
+		return networkPolicySection.Filter(DefaultConfig(), s)
 	})
 	if got != "" || len(findings) > 0 {
 		t.Errorf("disabled filter added %q, found %v", got, findings)

@@ -221,13 +221,12 @@ spec:
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkCompanion(t, tc.companionCase, func(s *Scope) kio.Filter {
-				s.CustomWorkloads = DefaultConfig().Workloads
-				f := DefaultConfig().PodDisruptionBudget
-				f.Scope = s
+				cfg := DefaultConfig()
+				s.CustomWorkloads = cfg.Workloads
 				if tc.config != nil {
-					tc.config(&f)
+					tc.config(&cfg.PodDisruptionBudget)
 				}
-				return f
+				return podDisruptionBudgetSection.Filter(cfg, s)
 			})
 		})
 	}
@@ -256,9 +255,7 @@ func TestPodDisruptionBudgetBlockingWarnings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, findings := runCompanion(t, tc.in, func(s *Scope) kio.Filter {
-				f := DefaultConfig().PodDisruptionBudget
-				f.Scope = s
-				return f
+				return podDisruptionBudgetSection.Filter(DefaultConfig(), s)
 			})
 			got := strings.Contains(strings.Join(findings, "\n"), "warning podDisruptionBudget.blocksDrain")
 			if got != tc.blocks {
@@ -269,11 +266,7 @@ func TestPodDisruptionBudgetBlockingWarnings(t *testing.T) {
 }
 
 func TestPodDisruptionBudgetIdempotent(t *testing.T) {
-	f := func(s *Scope) kio.Filter {
-		p := DefaultConfig().PodDisruptionBudget
-		p.Scope = s
-		return p
-	}
+	f := func(s *Scope) kio.Filter { return podDisruptionBudgetSection.Filter(DefaultConfig(), s) }
 	in := apiDeployment("") + apiHPA("3")
 	first, _ := runCompanion(t, in, f)
 	if again, findings := runCompanion(t, in+"---\n"+first, f); again != "" || strings.Contains(strings.Join(findings, " "), "warning") {

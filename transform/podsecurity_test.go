@@ -10,11 +10,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-func podSecurityFilter(c Config, s *Scope) kio.Filter {
-	c.PodSecurity.Scope = s
-	return c.PodSecurity
-}
-
 // The findings of a pod that had no security context at all.
 var podSecurityDefaults = []string{
 	"info changed podSecurity/runAsNonRoot",
@@ -491,7 +486,7 @@ spec:
 				"info podSecurity/perContainer",
 			},
 		},
-	}, podSecurityFilter)
+	}, podSecuritySection.Filter)
 }
 
 // TestPodSecurityRootMessage: replacing root is a warning that says what
@@ -504,7 +499,7 @@ func TestPodSecurityRootMessage(t *testing.T) {
 	rep := &report.Report{}
 	cfg := DefaultConfig()
 	cfg.PodSecurity.RunAsUser = 4242
-	if _, err := podSecurityFilter(cfg, cfg.Scope(rep)).Filter([]*yaml.RNode{pod}); err != nil {
+	if _, err := podSecuritySection.Filter(cfg, cfg.Scope(rep)).Filter([]*yaml.RNode{pod}); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range rep.Findings() {
@@ -530,12 +525,12 @@ func TestPodSecurityIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
-	if _, err := podSecurityFilter(cfg, cfg.Scope(nil)).Filter([]*yaml.RNode{pod}); err != nil {
+	if _, err := podSecuritySection.Filter(cfg, cfg.Scope(nil)).Filter([]*yaml.RNode{pod}); err != nil {
 		t.Fatal(err)
 	}
 	once := pod.MustString()
 	rep := &report.Report{}
-	if _, err := podSecurityFilter(cfg, cfg.Scope(rep)).Filter([]*yaml.RNode{pod}); err != nil {
+	if _, err := podSecuritySection.Filter(cfg, cfg.Scope(rep)).Filter([]*yaml.RNode{pod}); err != nil {
 		t.Fatal(err)
 	}
 	if twice := pod.MustString(); twice != once {
@@ -572,7 +567,7 @@ spec:
 	}
 	cfg := DefaultConfig()
 	s := cfg.Scope(nil)
-	for _, f := range []kio.Filter{podSecurityFilter(cfg, s), containerSecurityFilter(cfg, s)} {
+	for _, f := range []kio.Filter{podSecuritySection.Filter(cfg, s), containerSecuritySection.Filter(cfg, s)} {
 		if _, err := f.Filter([]*yaml.RNode{pod}); err != nil {
 			t.Fatal(err)
 		}

@@ -6,13 +6,7 @@ import (
 	"testing"
 
 	"github.com/chartsec/chartsec-harden/report"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
-
-func rbacFilter(c Config, s *Scope) kio.Filter {
-	c.RBAC.Scope = s
-	return c.RBAC
-}
 
 // rbacDocs builds a release: an operator Deployment in namespace ops that
 // runs as ServiceAccount op, and a role of kind roleKind with these rules,
@@ -259,7 +253,7 @@ func TestRBAC(t *testing.T) {
 			},
 			findings: []string{"info exemption/applied"},
 		},
-	}, rbacFilter)
+	}, rbacSection.Filter)
 }
 
 // rbacRun runs the RBAC filter over input with the default configuration
@@ -271,7 +265,7 @@ func rbacRun(t *testing.T, input string, edit func(*Config)) []report.Finding {
 		edit(&cfg)
 	}
 	rep := &report.Report{}
-	if _, err := rbacFilter(cfg, cfg.Scope(rep)).Filter(parseDocs(t, input)); err != nil {
+	if _, err := rbacSection.Filter(cfg, cfg.Scope(rep)).Filter(parseDocs(t, input)); err != nil {
 		t.Fatal(err)
 	}
 	return rep.Findings()

@@ -5,13 +5,7 @@ import (
 	"testing"
 
 	_ "github.com/chartsec/chartsec-harden/internal/golden"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
-
-func resourcesFilter(c Config, s *Scope) kio.Filter {
-	c.Resources.Scope = s
-	return c.Resources
-}
 
 func TestResources(t *testing.T) {
 	runFilterCases(t, []filterCase{
@@ -327,7 +321,7 @@ spec:
     image: example/app:1
 `,
 		},
-	}, resourcesFilter)
+	}, resourcesSection.Filter)
 }
 
 func TestResourcesValidate(t *testing.T) {

@@ -3,15 +3,7 @@ package transform
 import (
 	"strings"
 	"testing"
-
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
-
-func serviceAccountFilter(c Config, s *Scope) kio.Filter {
-	c.ServiceAccount.Scope = s
-	c.ServiceAccount.needsAPI = c.ServiceAccountToken
-	return c.ServiceAccount
-}
 
 const webOnDefault = `apiVersion: apps/v1
 kind: Deployment
@@ -172,7 +164,7 @@ metadata:
 			config:   func(c *Config) { c.ServiceAccount.Severity = map[string]string{"default": "info"} },
 			findings: []string{"info serviceAccount/default"},
 		},
-	}, serviceAccountFilter)
+	}, serviceAccountSection.Filter)
 }
 
 // The account's name is free in the stream, and a workload repeated in
@@ -187,7 +179,7 @@ metadata:
 	input := taken + "---\n" + webOnDefault + "---\n" + webOnDefault
 	cfg := DefaultConfig()
 	perWorkload(&cfg)
-	out, err := serviceAccountFilter(cfg, cfg.Scope(nil)).Filter(parseDocs(t, input))
+	out, err := serviceAccountSection.Filter(cfg, cfg.Scope(nil)).Filter(parseDocs(t, input))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,7 @@ import (
 	"testing"
 
 	_ "github.com/chartsec/chartsec-harden/internal/golden"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 )
-
-func serviceAccountTokenFilter(c Config, s *Scope) kio.Filter {
-	c.ServiceAccountToken.Scope = s
-	return c.ServiceAccountToken
-}
 
 // Documents the cases below combine.
 const (
@@ -325,5 +319,5 @@ subjects:
 			config: func(c *Config) { c.Disable = []string{ControlServiceAccountToken} },
 			input:  appSA + "---\n" + appDeployment,
 		},
-	}, serviceAccountTokenFilter)
+	}, serviceAccountTokenSection.Filter)
 }

@@ -5,14 +5,8 @@ import (
 	"testing"
 
 	_ "github.com/chartsec/chartsec-harden/internal/golden"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-func writableDirsFilter(c Config, s *Scope) kio.Filter {
-	c.WritableDirs.Scope = s
-	return c.WritableDirs
-}
 
 func TestWritableDirs(t *testing.T) {
 	runFilterCases(t, []filterCase{
@@ -470,7 +464,7 @@ spec:
     image: mcr.microsoft.com/windows/servercore:ltsc2022
 `,
 		},
-	}, writableDirsFilter)
+	}, writableDirsSection.Filter)
 }
 
 // TestWritableDirsVolumeNames: generated names are valid volume names (DNS
