@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -195,6 +196,51 @@ var (
 // read back as something else, or as another string, under a YAML 1.1 or
 // a YAML 1.2 decoder: it must be written quoted.
 func NeedsQuotes11(s string) bool {
+	if plainWord(s) {
+		return false
+	}
+	quotes.Lock()
+	defer quotes.Unlock()
+	q, ok := quotes.seen[s]
+	if !ok {
+		q = needsQuotes11(s)
+		if len(quotes.seen) < maxQuotesSeen {
+			quotes.seen[s] = q
+		}
+	}
+	return q
+}
+
+// quotes remembers the full check's answers: the strings the tool writes
+// repeat (resource quantities such as 100m, ports, IP ranges).
+var quotes = struct {
+	sync.Mutex
+	seen map[string]bool
+}{seen: map[string]bool{}}
+
+const maxQuotesSeen = 1 << 12
+
+// plainWord reports, cheaply, that s is a word every YAML 1.1 and 1.2
+// decoder reads as this string: a letter, then letters, digits and
+// "-_./", and not one of the words that resolve to a bool or null. Most
+// strings the tool writes are such words (names, ports, ALL); the full
+// check below runs a YAML parser and costs a hundred times more.
+func plainWord(s string) bool {
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
+			return false
+		}
+	}
+	_, word := plainWords11[s]
+	return !word
+}
+
+// needsQuotes11 is NeedsQuotes11 without the shortcut.
+func needsQuotes11(s string) bool {
 	if s == "" || ResolvePlain11(s) != Str11 || sexagesimal11.MatchString(s) || timestampAny11.MatchString(s) || s == "=" {
 		return true
 	}

@@ -129,3 +129,16 @@ func TestString11ReadsBack(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPlainWord: the shortcut in NeedsQuotes11 never calls a string plain
+// that the full check would quote.
+func FuzzPlainWord(f *testing.F) {
+	for _, s := range append([]string{"ALL", "RuntimeDefault", "TCP", "app.kubernetes.io/name", "a-b_c.d"}, scalars11...) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if plainWord(s) && needsQuotes11(s) {
+			t.Errorf("%q: the shortcut writes it plain, the full check quotes it", s)
+		}
+	})
+}
