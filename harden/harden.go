@@ -71,11 +71,16 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 // renderDocs runs the filters over parsed documents and writes the stream.
 func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filter) (_ Output, err error) {
 	nodes, owner := objectNodes(docs)
-	before := map[*yaml.Node]*yaml.Node{}
-	for _, d := range docs {
-		if d.Node != nil {
-			before[d.Node.YNode()] = d.Node.Copy().YNode()
+	before := make([]manifest.Fingerprint, len(docs))
+	err = manifest.Parallel(len(docs), func(i int) error {
+		if d := docs[i]; d.Node != nil {
+			var fp manifest.Fingerprinter
+			before[i] = fp.Sum(d.Node.YNode())
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	reportInput(scope, docs)
 	reportExemptions(scope, nodes)
@@ -84,8 +89,11 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 		return nil, err
 	}
 
-	added := map[int][][]byte{}
-	after := -1 // the original document the next added one follows
+	// The documents the filters added, each after the original one it
+	// follows (-1: before the first).
+	var extra []*yaml.RNode
+	follows := []int{}
+	after := -1
 	seen := 0
 	for _, n := range nodes {
 		if d, ok := owner[n.YNode()]; ok {
@@ -93,27 +101,48 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 			after = d.Index
 			continue
 		}
-		var follows *manifest.Doc
+		var prev *manifest.Doc
 		if after >= 0 {
-			follows = docs[after]
+			prev = docs[after]
 		}
-		fileWith(n, follows)
-		b, err := manifest.Encode(n, yaml.CompactSequenceStyle)
-		if err != nil {
-			return nil, fmt.Errorf("encoding an added %s: %w", n.GetKind(), err)
-		}
-		added[after] = append(added[after], b)
+		fileWith(n, prev)
+		extra = append(extra, n)
+		follows = append(follows, after)
 	}
 	if seen != want {
 		return nil, fmt.Errorf("internal error: the filters dropped %d of %d documents", want-seen, want)
 	}
-	changed := map[int][]byte{}
-	for _, d := range docs {
-		if d.Node != nil && !manifest.Equal(before[d.Node.YNode()], d.Node.YNode()) {
-			if changed[d.Index], err = d.Encode(); err != nil {
-				return nil, fmt.Errorf("%s: encoding: %w", d.Label(), err)
-			}
+	// Encoding is most of the work left, and each document's is its own:
+	// the added documents first (they may share nodes with the originals,
+	// whose encoding moves line comments), then the changed originals.
+	encodedExtra := make([][]byte, len(extra))
+	err = manifest.Parallel(len(extra), func(i int) (err error) {
+		if encodedExtra[i], err = manifest.Encode(extra[i], yaml.CompactSequenceStyle); err != nil {
+			return fmt.Errorf("encoding an added %s: %w", extra[i].GetKind(), err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	added := map[int][][]byte{}
+	for i, b := range encodedExtra {
+		added[follows[i]] = append(added[follows[i]], b)
+	}
+	changed := make([][]byte, len(docs)) // nil: unchanged
+	err = manifest.Parallel(len(docs), func(i int) (err error) {
+		d := docs[i]
+		var fp manifest.Fingerprinter
+		if d.Node == nil || before[i] == fp.Sum(d.Node.YNode()) {
+			return nil
+		}
+		if changed[i], err = d.Encode(); err != nil {
+			return fmt.Errorf("%s: encoding: %w", d.Label(), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	var out Output
@@ -135,7 +164,7 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 	}
 	writeAdded(-1)
 	for _, d := range docs {
-		if b, ok := changed[d.Index]; ok {
+		if b := changed[d.Index]; b != nil {
 			write([]byte(manifest.SeparatorLine(d)))
 			write(b)
 		} else {

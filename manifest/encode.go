@@ -2,6 +2,8 @@ package manifest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -60,24 +62,38 @@ func keepLineComments(n *yaml.Node) {
 	}
 }
 
-// Equal reports whether two parsed trees hold the same YAML: kinds, tags,
-// values, styles and comments, recursively.
-func Equal(a, b *yaml.Node) bool {
-	if a == nil || b == nil {
-		return a == b
+// Fingerprint is a digest of everything about a parsed tree that its
+// encoding depends on: kinds, tags, values, styles and comments,
+// recursively. Two trees with one fingerprint encode the same; it stands
+// in for a copy of every document kept to see, after the filters, which
+// ones changed (a copy doubled the memory of the parsed documents).
+type Fingerprint [sha256.Size]byte
+
+// Fingerprinter computes fingerprints, reusing its buffer.
+type Fingerprinter struct{ buf []byte }
+
+// Sum is n's fingerprint; a nil tree has the zero one.
+func (f *Fingerprinter) Sum(n *yaml.Node) Fingerprint {
+	if n == nil {
+		return Fingerprint{}
 	}
-	if a.Kind != b.Kind || a.Value != b.Value || a.Style != b.Style ||
-		a.HeadComment != b.HeadComment || a.LineComment != b.LineComment || a.FootComment != b.FootComment ||
-		len(a.Content) != len(b.Content) {
-		return false
+	f.buf = appendTree(f.buf[:0], n)
+	return sha256.Sum256(f.buf)
+}
+
+// appendTree writes n as length-prefixed fields, so that different trees
+// never write the same bytes. Tags are compared by their short form
+// (!!int and tag:yaml.org,2002:int are one tag).
+func appendTree(b []byte, n *yaml.Node) []byte {
+	b = append(b, byte(n.Kind))
+	b = binary.AppendUvarint(b, uint64(n.Style))
+	for _, s := range [...]string{n.ShortTag(), n.Value, n.HeadComment, n.LineComment, n.FootComment} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
 	}
-	if a.Tag != b.Tag && a.ShortTag() != b.ShortTag() {
-		return false
+	b = binary.AppendUvarint(b, uint64(len(n.Content)))
+	for _, c := range n.Content {
+		b = appendTree(b, c)
 	}
-	for i := range a.Content {
-		if !Equal(a.Content[i], b.Content[i]) {
-			return false
-		}
-	}
-	return true
+	return b
 }

@@ -275,28 +275,11 @@ const MaxAliasNodes = 1 << 17
 // in stream order under one budget; the first error in stream order is
 // returned.
 func Parse(docs []*Doc, keep Keep) error {
-	errs := make([]error, len(docs))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				errs[i] = parseOne(docs[i], keep, i == len(docs)-1)
-			}
-		}()
+	if err := Parallel(len(docs), func(i int) error { return parseOne(docs[i], keep, i == len(docs)-1) }); err != nil {
+		return err
 	}
-	for i := range docs {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
 	budget := &aliasBudget{left: MaxAliasNodes}
-	for i, d := range docs {
-		if errs[i] != nil {
-			return errs[i]
-		}
+	for _, d := range docs {
 		if d.Node == nil {
 			continue
 		}
@@ -312,6 +295,35 @@ func Parse(docs []*Doc, keep Keep) error {
 			if line, err := resolveMerges(d.Node.YNode()); err != nil {
 				return &Error{Doc: d, Line: line + d.lineOffset(), Msg: err.Error()}
 			}
+		}
+	}
+	return nil
+}
+
+// Parallel calls f(0) to f(n-1) on as many goroutines as there are
+// processors, and returns the error of the lowest i that failed: the
+// same error a loop in order would have stopped at.
+func Parallel(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				errs[i] = f(i)
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	return nil
