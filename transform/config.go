@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -73,16 +74,31 @@ func LoadConfigOver(base Config, r io.Reader) (Config, error) {
 		return cfg, nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return cfg, configError(err)
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return cfg, syntaxError(err)
+	}
+	if len(doc.Content) == 1 {
+		// A duplicate key stops decoding; an unknown key is named before
+		// the values of the wrong type.
+		err := doc.Decode(&cfg)
+		var te *yaml.TypeError
+		if err != nil && !errors.As(err, &te) {
+			return cfg, syntaxError(err)
+		}
+		if err := knownKeys(doc.Content[0], reflect.TypeFor[Config](), "the top level"); err != nil {
+			return cfg, err
+		}
+		if te != nil {
+			return cfg, errors.New(strings.Join(te.Errors, "\n  "))
+		}
 	}
 	// A second document would be silently ignored: half the settings.
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		return cfg, configError(err)
+		return cfg, syntaxError(err)
 	case len(extra.Content) == 1 && extra.Content[0].Tag == "!!null":
 		// an empty document after a trailing "---"
 	default:
@@ -91,31 +107,73 @@ func LoadConfigOver(base Config, r io.Reader) (Config, error) {
 	return cfg, cfg.Validate()
 }
 
-var sectionNames = strings.NewReplacer(
-	"type transform.Config", "the top level",
-	"type transform.PodSecurity", "podSecurity",
-	"type transform.ContainerSecurity", "containerSecurity",
-	"type transform.WritableDirs", "writableDirs",
-	"type transform.WritableDirRule", "a writableDirs rule",
-	"type transform.Images", "images",
-	"type transform.Resources", "resources",
-	"type transform.ResourceValues", "resources",
-	"type transform.ServiceAccountToken", "serviceAccountToken",
-	"type transform.NetworkPolicy", "networkPolicy",
-	"type transform.PolicyPort", "a networkPolicy port",
-	"type transform.PodDisruptionBudget", "podDisruptionBudget",
-	"type transform.LimitRange", "limitRange",
-	"type transform.RBAC", "rbac",
-	"type transform.ServiceAccount", "serviceAccount",
-	"type transform.ExcludeRule", "an exclude rule",
-	"type transform.CustomWorkload", "a workloads entry",
-	"field ", "unknown key ",
-	"yaml: unmarshal errors:\n  ", "",
-	"yaml: ", "",
-)
+// knownKeys refuses a key that no field of t has, naming the line and
+// where it is: the top level, the section (its key) or a list's entry
+// (configEntry). Decoding alone would drop it silently.
+func knownKeys(n *yaml.Node, t reflect.Type, where string) error {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
+		if e, ok := reflect.Zero(t.Elem()).Interface().(configEntry); ok {
+			where = e.configEntry()
+		}
+		for _, it := range n.Content {
+			if err := knownKeys(it, t.Elem(), where); err != nil {
+				return err
+			}
+		}
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" && k.Tag == "!!merge" { // merged mappings: the same keys
+				if err := knownKeys(v, t, where); err != nil {
+					return err
+				}
+				continue
+			}
+			f, ok := fieldByKey(t, k.Value)
+			if !ok {
+				return fmt.Errorf("line %d: unknown key %s not found in %s", k.Line, k.Value, where)
+			}
+			in := where
+			if t == reflect.TypeFor[Config]() {
+				in = k.Value // a section is named by its key
+			}
+			if err := knownKeys(v, f.Type, in); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
-func configError(err error) error {
-	return errors.New(sectionNames.Replace(err.Error()))
+// configEntry names an entry of a configuration list in errors.
+type configEntry interface{ configEntry() string }
+
+func (ExcludeRule) configEntry() string     { return "an exclude rule" }
+func (CustomWorkload) configEntry() string  { return "a workloads entry" }
+func (WritableDirRule) configEntry() string { return "a writableDirs rule" }
+func (PolicyPort) configEntry() string      { return "a networkPolicy port" }
+
+// fieldByKey finds the field a YAML key decodes into.
+func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name == key && name != "-" && f.IsExported() {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// syntaxError is a YAML syntax error without the library's prefix.
+func syntaxError(err error) error {
+	return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
 // Validate reports the first setting that cannot work, naming its key.
