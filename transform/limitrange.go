@@ -115,8 +115,7 @@ func (f LimitRange) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	var anchor *Workload
 	for _, n := range nodes {
 		if kindOf(n) == "LimitRange" && apiVersionOf(n) == "v1" {
-			f.Scope.add(report.Finding{Object: f.Scope.object(n), Control: ControlLimitRange, Rule: "present",
-				Severity: report.Info, Message: "the stream has a LimitRange: none added"})
+			f.Scope.found(f.Scope.object(n), ControlLimitRange, "present", report.Info, "the stream has a LimitRange: none added", "")
 			return nodes, nil
 		}
 		if anchor == nil {
@@ -142,11 +141,8 @@ func (f LimitRange) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	name := newCompanionView(f.Scope, nodes).companionName("LimitRange", namespaceOf(anchor.Doc), base, "-limits")
 	doc := document("v1", "LimitRange", companionMeta(anchor.Doc, name, "app.kubernetes.io/instance", "app.kubernetes.io/managed-by"),
 		mapNode(field{"limits", seqNode(limits)}))
-	obj := anchor.Object
-	obj.Kind, obj.Name = "LimitRange", name
-	obj.Generated = true
-	f.Scope.add(report.Finding{Object: obj, Control: ControlLimitRange, Rule: "added", Changed: true,
-		Message: "LimitRange " + name + " added: container defaults, min and max for the namespace"})
+	f.Scope.changed(addedObject(anchor.Object, "LimitRange", name), ControlLimitRange, "added",
+		"LimitRange "+name+" added: container defaults, min and max for the namespace")
 	out := newCompanionStream(nodes)
 	out.insertAfter(anchor.Doc, doc)
 	return out.list(), nil

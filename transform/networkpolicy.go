@@ -430,9 +430,8 @@ func (f NetworkPolicy) denyAll(v *companionView, out *companionStream) {
 		}
 	}
 	if len(order) == 0 {
-		f.Scope.add(report.Finding{Object: report.Object{Kind: "NetworkPolicy", Name: "deny-all", Doc: -1}, Control: ControlNetworkPolicy,
-			Rule: "denyAll", Severity: report.Warning,
-			Message: "denyAll: no pod template has an app.kubernetes.io/instance label to select the release's pods by; no deny-all policy added"})
+		f.Scope.found(report.Object{Kind: "NetworkPolicy", Name: "deny-all", Doc: -1}, ControlNetworkPolicy, "denyAll", report.Warning,
+			"denyAll: no pod template has an app.kubernetes.io/instance label to select the release's pods by; no deny-all policy added", "")
 		return
 	}
 	for _, r := range order {
@@ -456,11 +455,8 @@ func (f NetworkPolicy) denyAll(v *companionView, out *companionStream) {
 			field{"egress", egress},
 		))
 		out.insertAfter(g.w.Doc, doc)
-		obj := g.w.Object
-		obj.Kind, obj.Name = "NetworkPolicy", name
-		obj.Generated = true
-		f.Scope.add(report.Finding{Object: obj, Control: ControlNetworkPolicy, Rule: "denyAll", Changed: true,
-			Message: "NetworkPolicy " + name + " added: denies what no other policy allows to the pods labelled app.kubernetes.io/instance=" + r.instance})
+		f.Scope.changed(addedObject(g.w.Object, "NetworkPolicy", name), ControlNetworkPolicy, "denyAll",
+			"NetworkPolicy "+name+" added: denies what no other policy allows to the pods labelled app.kubernetes.io/instance="+r.instance)
 		for _, o := range v.pods.carrying(r.namespace, labelPair{"app.kubernetes.io/instance", r.instance}) {
 			if o.labelSet["app.kubernetes.io/instance"] != r.instance || o.hostNetwork() {
 				continue

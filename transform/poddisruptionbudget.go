@@ -273,8 +273,8 @@ func (f PodDisruptionBudget) warnIfBlocking(v *companionView, pdb *yaml.RNode) {
 		if floor < 1 || b.allowsEviction(floor) {
 			continue
 		}
-		f.Scope.add(report.Finding{Object: f.Scope.object(pdb), Control: ControlPodDisruptionBudget, Rule: "blocksDrain",
-			Severity: report.Warning, Message: fmt.Sprintf("%s allows no eviction at %s of %s %s: node drains will hang (use maxUnavailable: 1)",
-				b, replicaText(g.w.Replicas, floor, hpa), kindOf(g.w.Doc), nameOf(g.w.Doc))})
+		f.Scope.found(f.Scope.object(pdb), ControlPodDisruptionBudget, "blocksDrain", report.Warning,
+			fmt.Sprintf("%s allows no eviction at %s of %s %s: node drains will hang (use maxUnavailable: 1)",
+				b, replicaText(g.w.Replicas, floor, hpa), kindOf(g.w.Doc), nameOf(g.w.Doc)), "")
 	}
 }

@@ -624,8 +624,8 @@ func (f RBAC) clusterAdmin(b *rbacBinding, role string) {
 func (f RBAC) report(obj *yaml.RNode, reached []*Workload, via []*rbacBinding, rule string, sev report.Severity, msg string) {
 	id := ControlRBAC + "." + rule
 	if f.Scope.DocSkips(obj, ControlRBAC) {
-		f.Scope.add(report.Finding{Object: f.Scope.object(obj), Control: "exemption", Rule: "applied", Severity: report.Info,
-			Message: "exempt: " + id + " not reported (chartsec.io/skip or an exclude rule names rbac)"})
+		f.Scope.found(f.Scope.object(obj), "exemption", "applied", report.Info,
+			"exempt: "+id+" not reported (chartsec.io/skip or an exclude rule names rbac)", "")
 		return
 	}
 	var exemptVia []string
@@ -635,8 +635,8 @@ func (f RBAC) report(obj *yaml.RNode, reached []*Workload, via []*rbacBinding, r
 		}
 	}
 	if len(via) > 0 && len(exemptVia) == len(via) {
-		f.Scope.add(report.Finding{Object: f.Scope.object(obj), Control: "exemption", Rule: "applied", Severity: report.Info,
-			Message: "exempt: " + id + " not reported (the bindings that grant it are exempt from rbac: " + strings.Join(exemptVia, ", ") + ")"})
+		f.Scope.found(f.Scope.object(obj), "exemption", "applied", report.Info,
+			"exempt: "+id+" not reported (the bindings that grant it are exempt from rbac: "+strings.Join(exemptVia, ", ")+")", "")
 		return
 	}
 	var exempt []string
@@ -646,15 +646,14 @@ func (f RBAC) report(obj *yaml.RNode, reached []*Workload, via []*rbacBinding, r
 		}
 	}
 	if len(reached) > 0 && len(exempt) == len(reached) {
-		f.Scope.add(report.Finding{Object: f.Scope.object(obj), Control: "exemption", Rule: "applied", Severity: report.Info,
-			Message: "exempt: " + id + " not reported (the workloads it reaches are exempt from rbac: " + strings.Join(exempt, ", ") + ")"})
+		f.Scope.found(f.Scope.object(obj), "exemption", "applied", report.Info,
+			"exempt: "+id+" not reported (the workloads it reaches are exempt from rbac: "+strings.Join(exempt, ", ")+")", "")
 		return
 	}
 	if s, ok := f.Severity[rule]; ok {
 		sev, _ = report.ParseSeverity(s)
 	}
-	f.Scope.add(report.Finding{Object: f.Scope.object(obj), Control: ControlRBAC, Rule: rule, Severity: sev,
-		Message: msg, Hint: RuleHelp(id)})
+	f.Scope.found(f.Scope.object(obj), ControlRBAC, rule, sev, msg, RuleHelp(id))
 }
 
 // reached returns the workloads any binding of the role reaches.

@@ -55,9 +55,9 @@ func (f Secrets) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			}
 		}
 		if keys > 0 {
-			f.Scope.add(report.Finding{Object: f.Scope.object(n), Control: ControlSecrets, Rule: "literalData", Severity: report.Warning,
-				Message: "Secret holds literal values in the manifest (" + plural(keys, "key") + "; values not shown)",
-				Hint:    "render it from an external secret store, or exempt it with chartsec.io/skip: secrets"})
+			f.Scope.found(f.Scope.object(n), ControlSecrets, "literalData", report.Warning,
+				"Secret holds literal values in the manifest ("+plural(keys, "key")+"; values not shown)",
+				"render it from an external secret store, or exempt it with chartsec.io/skip: secrets")
 		}
 	}
 	for _, w := range f.Scope.Workloads(nodes, ControlSecrets) {

@@ -160,8 +160,7 @@ func (f ServiceAccount) found(w *Workload, msg string) {
 	if s, ok := f.Severity["default"]; ok {
 		sev, _ = report.ParseSeverity(s)
 	}
-	w.scope.add(report.Finding{Object: w.Object, Control: ControlServiceAccount, Rule: "default", Severity: sev,
-		Message: msg, Hint: RuleHelp(ControlServiceAccount + ".default")})
+	f.Scope.found(w.Object, ControlServiceAccount, "default", sev, msg, RuleHelp(ControlServiceAccount+".default"))
 }
 
 // validSeverities checks a severity override map against a control's rules.

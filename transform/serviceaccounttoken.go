@@ -88,8 +88,8 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			continue
 		}
 		setScalar(n, "automountServiceAccountToken", boolNode(false))
-		f.Scope.add(report.Finding{Object: f.Scope.object(n), Control: ControlServiceAccountToken, Rule: "automount",
-			Severity: report.Info, Message: "automountServiceAccountToken set to false (no binding in the release names it)", Changed: true})
+		f.Scope.changed(f.Scope.object(n), ControlServiceAccountToken, "automount",
+			"automountServiceAccountToken set to false (no binding in the release names it)")
 	}
 	for _, w := range f.Scope.Workloads(nodes, ControlServiceAccountToken) {
 		if lookupScalar(w.Spec, "automountServiceAccountToken") != "" {

@@ -72,7 +72,9 @@ type Scope struct {
 	workloads map[*yaml.Node]*Workload
 }
 
-func (s *Scope) add(f report.Finding) {
+// record is where every finding of the filters goes: through found and
+// changed, or a Workload's Found, Changed and ChangedRisky.
+func (s *Scope) record(f report.Finding) {
 	if s != nil {
 		s.Report.Add(f)
 	}
@@ -342,7 +344,7 @@ func (w *Workload) readExemptions() {
 		return
 	}
 	for i, r := range w.scope.Exclude {
-		if !w.matches(r) {
+		if !r.matches(w.Object) {
 			continue
 		}
 		controls := strings.Join(r.Controls, ",")
@@ -363,8 +365,9 @@ func (w *Workload) readExemptions() {
 	}
 }
 
-func (w *Workload) matches(r ExcludeRule) bool {
-	return globMatch(r.Kind, w.Object.Kind) && globMatch(r.Namespace, w.Object.Namespace) && globMatch(r.Name, w.Object.Name)
+// matches reports whether the rule's kind, namespace and name match o.
+func (r ExcludeRule) matches(o report.Object) bool {
+	return globMatch(r.Kind, o.Kind) && globMatch(r.Namespace, o.Namespace) && globMatch(r.Name, o.Name)
 }
 
 func addControls(set map[string]bool, list string) {
@@ -522,7 +525,7 @@ func (w *Workload) Windows() bool {
 
 // Changed records a change the filter made.
 func (w *Workload) Changed(control, rule, container, msg string) {
-	w.scope.add(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: report.Info,
+	w.scope.record(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: report.Info,
 		Container: container, Message: msg, Changed: true})
 }
 
@@ -530,14 +533,34 @@ func (w *Workload) Changed(control, rule, container, msg string) {
 // root or a capability from a container that asked for it: it is reported
 // as a warning, so that a person looks at it.
 func (w *Workload) ChangedRisky(control, rule, container, msg string) {
-	w.scope.add(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: report.Warning,
+	w.scope.record(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: report.Warning,
 		Container: container, Message: msg, Changed: true})
 }
 
 // Found records something the filter saw and did not change.
 func (w *Workload) Found(control, rule string, sev report.Severity, container, msg string) {
-	w.scope.add(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: sev,
+	w.scope.record(report.Finding{Object: w.Object, Control: control, Rule: rule, Severity: sev,
 		Container: container, Message: msg})
+}
+
+// found records what a filter saw in a document that is not a workload
+// (or in the whole stream) and did not change; hint, when not empty, says
+// how to fix or exempt it.
+func (s *Scope) found(obj report.Object, control, rule string, sev report.Severity, msg, hint string) {
+	s.record(report.Finding{Object: obj, Control: control, Rule: rule, Severity: sev, Message: msg, Hint: hint})
+}
+
+// changed records a change a filter made to a document that is not a
+// workload, or a document it added (see addedObject).
+func (s *Scope) changed(obj report.Object, control, rule, msg string) {
+	s.record(report.Finding{Object: obj, Control: control, Rule: rule, Severity: report.Info, Message: msg, Changed: true})
+}
+
+// addedObject names, for findings, a document a filter adds after the
+// one at anchor.
+func addedObject(anchor report.Object, kind, name string) report.Object {
+	anchor.Kind, anchor.Name, anchor.Generated = kind, name, true
+	return anchor
 }
 
 // DocSkips reports whether a document that is not a workload (a
@@ -552,7 +575,7 @@ func (s *Scope) DocSkips(doc *yaml.RNode, control string) bool {
 	if s != nil {
 		o := s.object(doc)
 		for _, r := range s.Exclude {
-			if r.Container == "" && globMatch(r.Kind, o.Kind) && globMatch(r.Namespace, o.Namespace) && globMatch(r.Name, o.Name) {
+			if r.Container == "" && r.matches(o) {
 				if len(r.Controls) == 0 {
 					return true
 				}
