@@ -204,8 +204,9 @@ type companionView struct {
 	// serviceSelectors finds the Services that may select a group.
 	serviceSelectors *selectorIndex
 	// hpas are the HorizontalPodAutoscalers by the kind and name they scale.
-	hpas  map[kindName][]*yaml.RNode
-	taken map[kindName][]string // the namespaces of each kind and name
+	hpas map[kindName][]*yaml.RNode
+	// names are the run's names, shared by every companion filter.
+	names docNames
 	// apiServerCalls are the Service ports the API server connects to
 	// (admission webhooks, aggregated APIs and CRD conversion webhooks),
 	// by Service name.
@@ -265,14 +266,13 @@ func apiServerServices(n *yaml.RNode) []serviceRef {
 
 func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 	v := &companionView{byDoc: map[*yaml.Node]*podGroup{}, webhookRegistrars: newAccountSet(webhookRegistrars(nodes)),
-		hpas: map[kindName][]*yaml.RNode{}, taken: map[kindName][]string{}, apiServerCalls: map[string][]serviceRef{},
+		hpas: map[kindName][]*yaml.RNode{}, names: s.docNames(nodes), apiServerCalls: map[string][]serviceRef{},
 		served: map[*podGroup]servedPorts{}}
 	seen := map[docName]bool{}
 	for _, n := range nodes {
 		if n.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		v.take(kindOf(n), namespaceOf(n), nameOf(n))
 		switch {
 		case kindOf(n) == "Service" && apiVersionOf(n) == "v1":
 			v.services = append(v.services, n)
@@ -623,10 +623,33 @@ func (v *companionView) minReplicas(g *podGroup) (n int, hpa string) {
 	return g.w.Replicas, ""
 }
 
+// docNames are the names of the run's documents: the namespaces of each
+// kind and name. Built once, at the first filter that adds a document,
+// they follow the documents the filters add (companionName).
+type docNames map[kindName][]string
+
+// docNames returns the run's names, reading them from nodes the first
+// time.
+func (s *Scope) docNames(nodes []*yaml.RNode) docNames {
+	if s != nil && s.names != nil {
+		return s.names
+	}
+	names := docNames{}
+	for _, n := range nodes {
+		if n.YNode().Kind == yaml.MappingNode {
+			names.take(kindOf(n), namespaceOf(n), nameOf(n))
+		}
+	}
+	if s != nil {
+		s.names = names
+	}
+	return names
+}
+
 // companionName returns a name for a document of this kind and namespace
-// that no document of the stream has: base+suffix, shortened to fit 253
-// characters and made a valid DNS-1123 subdomain.
-func (v *companionView) companionName(kind, namespace, base, suffix string) string {
+// that no document of the stream has, and takes it: base+suffix,
+// shortened to fit 253 characters and made a valid DNS-1123 subdomain.
+func (v docNames) companionName(kind, namespace, base, suffix string) string {
 	base = dns1123(base)
 	for i := 1; ; i++ {
 		s := suffix
@@ -647,13 +670,13 @@ func (v *companionView) companionName(kind, namespace, base, suffix string) stri
 	}
 }
 
-func (v *companionView) take(kind, namespace, name string) {
+func (v docNames) take(kind, namespace, name string) {
 	k := kindName{kind, name}
-	v.taken[k] = append(v.taken[k], namespace)
+	v[k] = append(v[k], namespace)
 }
 
-func (v *companionView) nameTaken(kind, namespace, name string) bool {
-	for _, ns := range v.taken[kindName{kind, name}] {
+func (v docNames) nameTaken(kind, namespace, name string) bool {
+	for _, ns := range v[kindName{kind, name}] {
 		if sameNamespace(ns, namespace) {
 			return true
 		}

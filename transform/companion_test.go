@@ -104,7 +104,7 @@ func TestLabelSelectorMatches(t *testing.T) {
 }
 
 func TestCompanionName(t *testing.T) {
-	v := &companionView{taken: map[kindName][]string{}}
+	v := docNames{}
 	v.take("NetworkPolicy", "", "web-chartsec-netpol")
 	v.take("NetworkPolicy", "other", "api-chartsec-netpol")
 	v.take("Service", "", "db-chartsec-netpol")

@@ -138,7 +138,7 @@ func (f LimitRange) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if inst := lookupScalar(anchor.Doc, "metadata", "labels", "app.kubernetes.io/instance"); inst != "" {
 		base = inst + "-chartsec"
 	}
-	name := newCompanionView(f.Scope, nodes).companionName("LimitRange", namespaceOf(anchor.Doc), base, "-limits")
+	name := f.Scope.docNames(nodes).companionName("LimitRange", namespaceOf(anchor.Doc), base, "-limits")
 	doc := document("v1", "LimitRange", companionMeta(anchor.Doc, name, "app.kubernetes.io/instance", "app.kubernetes.io/managed-by"),
 		mapNode(field{"limits", seqNode(limits)}))
 	f.Scope.changed(addedObject(anchor.Object, "LimitRange", name), ControlLimitRange, "added",

@@ -307,7 +307,7 @@ func (f NetworkPolicy) policyFor(v *companionView, g *podGroup) *yaml.RNode {
 	if len(egress) > 0 {
 		egressNode = seqNode(egress...)
 	}
-	name := v.companionName("NetworkPolicy", g.namespace, nameOf(w.Doc), "-chartsec-netpol")
+	name := v.names.companionName("NetworkPolicy", g.namespace, nameOf(w.Doc), "-chartsec-netpol")
 	doc := document("networking.k8s.io/v1", "NetworkPolicy", companionMeta(w.Doc, name), mapNode(
 		field{"podSelector", g.selector.node()},
 		field{"policyTypes", seqNode(types...)},
@@ -437,10 +437,10 @@ func (f NetworkPolicy) denyAll(v *companionView, out *companionStream) {
 	for _, r := range order {
 		g := first[r]
 		base := r.instance + "-chartsec-deny-all"
-		if v.nameTaken("NetworkPolicy", r.namespace, dns1123(base)) {
+		if v.names.nameTaken("NetworkPolicy", r.namespace, dns1123(base)) {
 			continue
 		}
-		name := v.companionName("NetworkPolicy", r.namespace, r.instance, "-chartsec-deny-all")
+		name := v.names.companionName("NetworkPolicy", r.namespace, r.instance, "-chartsec-deny-all")
 		types := []*yaml.Node{strNode("Ingress")}
 		var egress *yaml.Node
 		if f.Egress == EgressRestricted {

@@ -219,7 +219,7 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 				fmt.Sprintf("%s allows no eviction at %s: the budget uses maxUnavailable: 1 instead", b, replicaText(w.Replicas, floor, hpa)))
 			b = budget{"maxUnavailable", "1"}
 		}
-		name := v.companionName("PodDisruptionBudget", g.namespace, nameOf(w.Doc), "-chartsec-pdb")
+		name := v.names.companionName("PodDisruptionBudget", g.namespace, nameOf(w.Doc), "-chartsec-pdb")
 		var policy *yaml.Node
 		if f.UnhealthyPodEvictionPolicy != "" {
 			policy = strNode(f.UnhealthyPodEvictionPolicy)

@@ -87,7 +87,6 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			releaseDefault[namespaceOf(n)] = true
 		}
 	}
-	var v *companionView
 	given := map[docName]string{} // a workload repeated in the stream keeps one account
 	out := newCompanionStream(nodes)
 	bound := newAccountSet(boundDefault)
@@ -107,10 +106,7 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		id := docName{kindOf(w.Doc), w.Object.Namespace, nameOf(w.Doc)}
 		name, repeated := given[id]
 		if !repeated {
-			if v == nil {
-				v = newCompanionView(f.Scope, nodes)
-			}
-			name = v.companionName("ServiceAccount", w.Object.Namespace, nameOf(w.Doc), "-chartsec-sa")
+			name = f.Scope.docNames(nodes).companionName("ServiceAccount", w.Object.Namespace, nameOf(w.Doc), "-chartsec-sa")
 			given[id] = name
 			doc := yaml.NewRNode(mapNode(field{"apiVersion", strNode("v1")}, field{"kind", strNode("ServiceAccount")},
 				field{"metadata", companionMeta(w.Doc, name)}, field{"automountServiceAccountToken", boolNode(false)}))

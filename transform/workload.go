@@ -70,6 +70,8 @@ type Scope struct {
 	// document, and the filters change pod specs in place, never the
 	// kind, template, replicas or annotations a Workload is read from.
 	workloads map[*yaml.Node]*Workload
+	// names are the documents' names by kind, once a filter adds one.
+	names docNames
 }
 
 // record is where every finding of the filters goes: through found and
