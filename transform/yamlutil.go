@@ -18,20 +18,20 @@ func lookupMap(n *yaml.RNode, path ...string) *yaml.RNode {
 
 // lookupSeq returns the items of the sequence at path under n.
 func lookupSeq(n *yaml.RNode, path ...string) []*yaml.Node {
-	v := lookup(n, path...)
-	if v == nil || v.YNode().Kind != yaml.SequenceNode {
+	v := lookupNode(n, path...)
+	if v == nil || v.Kind != yaml.SequenceNode {
 		return nil
 	}
-	return v.YNode().Content
+	return v.Content
 }
 
 // lookupScalar returns the scalar value at path under n, or "".
 func lookupScalar(n *yaml.RNode, path ...string) string {
-	v := lookup(n, path...)
-	if v == nil || v.YNode().Kind != yaml.ScalarNode || v.YNode().Tag == yaml.NodeTagNull {
+	v := lookupNode(n, path...)
+	if v == nil || v.Kind != yaml.ScalarNode || v.Tag == yaml.NodeTagNull {
 		return ""
 	}
-	return v.YNode().Value
+	return v.Value
 }
 
 // lookupBool reads a bool field as Kubernetes does: under YAML 1.1, plain
@@ -39,11 +39,7 @@ func lookupScalar(n *yaml.RNode, path ...string) string {
 // when the field is missing or null (a quoted "true" is a string, which
 // the API server refuses for a bool field, and CheckTypes refuses first).
 func lookupBool(n *yaml.RNode, path ...string) (value, set bool) {
-	v := lookup(n, path...)
-	if v == nil {
-		return false, false
-	}
-	return manifest.Bool(v.YNode())
+	return manifest.Bool(lookupNode(n, path...))
 }
 
 // isTrue and isFalse report whether a bool field is set to that value.
@@ -62,27 +58,43 @@ func isFalse(n *yaml.RNode, path ...string) bool {
 // root however the chart spelled it; "" when unset, the value as written
 // when it is no integer.
 func lookupNumber(n *yaml.RNode, path ...string) string {
-	v := lookup(n, path...)
-	if v == nil || v.YNode().Kind != yaml.ScalarNode || manifest.Resolve11(v.YNode()) == manifest.Null11 {
+	v := lookupNode(n, path...)
+	if v == nil || v.Kind != yaml.ScalarNode || manifest.Resolve11(v) == manifest.Null11 {
 		return ""
 	}
-	if i, ok := manifest.Int(v.YNode()); ok {
+	if i, ok := manifest.Int(v); ok {
 		return strconv.FormatInt(i, 10)
 	}
-	return v.YNode().Value
+	return v.Value
 }
 
 func lookup(n *yaml.RNode, path ...string) *yaml.RNode {
-	cur := n
+	if v := lookupNode(n, path...); v != nil {
+		return yaml.NewRNode(v)
+	}
+	return nil
+}
+
+// lookupNode is the node at path under n, or nil: lookup without the
+// allocations of kyaml's Field, which the filters call for every field of
+// every workload.
+func lookupNode(n *yaml.RNode, path ...string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	cur := n.YNode()
 	for _, p := range path {
-		if cur == nil || cur.YNode().Kind != yaml.MappingNode {
+		if cur == nil || cur.Kind != yaml.MappingNode {
 			return nil
 		}
-		f := cur.Field(p)
-		if f == nil {
-			return nil
+		var next *yaml.Node
+		for i := 0; i+1 < len(cur.Content); i += 2 {
+			if cur.Content[i].Value == p {
+				next = cur.Content[i+1]
+				break
+			}
 		}
-		cur = f.Value
+		cur = next
 	}
 	return cur
 }
