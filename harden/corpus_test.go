@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/chartsec/chartsec-harden/internal/corpus"
 	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/pss"
 	"github.com/chartsec/chartsec-harden/transform"
@@ -14,19 +15,7 @@ import (
 // corpusFiles returns the real `helm template` renders in ../shared/corpus
 // (or $CHARTSEC_CORPUS). In CI a missing corpus is a failure, not a skip.
 func corpusFiles(t testing.TB) []string {
-	t.Helper()
-	dir := os.Getenv("CHARTSEC_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no corpus at %s: CI must run the corpus tests", dir)
-		}
-		t.Skipf("no corpus at %s", dir)
-	}
-	return files
+	return corpus.Files(t)
 }
 
 // TestCorpus runs every real render through the default configuration:

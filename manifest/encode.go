@@ -19,9 +19,7 @@ func Encode(node *yaml.RNode, seqIndent yaml.SequenceIndentStyle) ([]byte, error
 // the document (a head comment a blank line follows, a comment after
 // "...") included.
 func (d *Doc) Encode() ([]byte, error) {
-	root := d.Node.YNode()
-	keepLineComments(root)
-	b, err := encode(&yaml.Node{Kind: yaml.DocumentNode, HeadComment: d.headComment, FootComment: d.footComment, Content: []*yaml.Node{root}}, d.SeqIndent)
+	b, err := encode(d.document(), d.SeqIndent)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +29,27 @@ func (d *Doc) Encode() ([]byte, error) {
 	return append(b, d.trailer...), nil
 }
 
+// document is the tree Encode writes: the parsed node, with line comments
+// where go-yaml writes them from, under the document's own comments.
+func (d *Doc) document() *yaml.Node {
+	root := d.Node.YNode()
+	keepLineComments(root)
+	return &yaml.Node{Kind: yaml.DocumentNode, HeadComment: d.headComment, FootComment: d.footComment, Content: []*yaml.Node{root}}
+}
+
 func encode(node *yaml.Node, seqIndent yaml.SequenceIndentStyle) ([]byte, error) {
+	root := node
+	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 && node.HeadComment == "" && node.LineComment == "" && node.FootComment == "" {
+		root = node.Content[0]
+	}
+	if b, ok := emitFast(root, seqIndent); ok {
+		return b, nil
+	}
+	return encodeYAML(node, seqIndent)
+}
+
+// encodeYAML is encode by yaml.v3 alone.
+func encodeYAML(node *yaml.Node, seqIndent yaml.SequenceIndentStyle) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoderWithOptions(&buf, &yaml.EncoderOptions{SeqIndent: seqIndent})
 	if err := enc.Encode(node); err != nil {

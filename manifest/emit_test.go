@@ -1,0 +1,120 @@
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chartsec/chartsec-harden/internal/corpus"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// emitCases are the streams TestEmitFastMatchesYAML encodes: the corpus
+// renders as charts write them, and the golden cases' inputs and hardened
+// outputs (trees the filters built).
+func emitCases(t *testing.T) map[string][]byte {
+	files := corpus.Files(t)
+	for _, pattern := range []string{"../testdata/*/*.yaml", "../harden/testdata/*/*.yaml"} {
+		more, _ := filepath.Glob(pattern)
+		files = append(files, more...)
+	}
+	cases := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases[f] = data
+	}
+	return cases
+}
+
+// TestEmitFastMatchesYAML: whatever emitFast writes, yaml.v3 writes byte
+// for byte, in both list indentations.
+func TestEmitFastMatchesYAML(t *testing.T) {
+	fast, all := 0, 0
+	for name, data := range emitCases(t) {
+		docs := Split(data)
+		if Parse(docs, KeepAll) != nil {
+			continue // the cases of broken input
+		}
+		for _, d := range docs {
+			if d.Node == nil {
+				continue
+			}
+			for _, style := range []yaml.SequenceIndentStyle{yaml.CompactSequenceStyle, yaml.WideSequenceStyle} {
+				all++
+				if compareEmit(t, d.document(), style, name+": "+d.Label()) {
+					fast++
+				}
+			}
+		}
+	}
+	t.Logf("emitFast wrote %d of %d documents", fast, all)
+}
+
+// compareEmit checks emitFast against yaml.v3 on one document and tells
+// whether emitFast wrote it.
+func compareEmit(t *testing.T, doc *yaml.Node, style yaml.SequenceIndentStyle, name string) bool {
+	t.Helper()
+	want, err := encodeYAML(doc, style)
+	if err != nil {
+		return false
+	}
+	got, err := encode(doc, style)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return false
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s (%s): emitFast differs from yaml.v3:\n%s", name, style, lineDiff(got, want))
+		return true
+	}
+	root := doc
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		root = doc.Content[0]
+	}
+	_, ok := emitFast(root, style)
+	return ok
+}
+
+// lineDiff shows the first line where got and want part.
+func lineDiff(got, want []byte) string {
+	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := range min(len(g), len(w)) {
+		if g[i] != w[i] {
+			return fmt.Sprintf("line %d:\n  emitFast: %q\n  yaml.v3:  %q", i+1, g[i], w[i])
+		}
+	}
+	return fmt.Sprintf("%d and %d lines", len(g), len(w))
+}
+
+// FuzzEmitFast: for any document that parses, emitFast writes what
+// yaml.v3 writes, or declines.
+func FuzzEmitFast(f *testing.F) {
+	for _, s := range []string{
+		"a: 1\nb:\n- x\n- y: z\n  w: [1]\n",
+		"# head\nk: v # line\nm:\n  n: |\n    text\n    more\n  o: ''\n",
+		"s: 'it''s'\nt: \"q\"\nu: -x\nv: a: b\n",
+		"- a\n",
+		"k:\n-\n- {}\n- []\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		docs := Split([]byte(s))
+		if Parse(docs, KeepAll) != nil {
+			return
+		}
+		for _, d := range docs {
+			if d.Node != nil {
+				for _, style := range []yaml.SequenceIndentStyle{yaml.CompactSequenceStyle, yaml.WideSequenceStyle} {
+					compareEmit(t, d.document(), style, d.Label())
+				}
+			}
+		}
+	})
+}
