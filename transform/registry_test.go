@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -40,6 +41,29 @@ func TestRegistry(t *testing.T) {
 			if pos(b) < 0 || pos(b) < i {
 				t.Errorf("section %q must run before %q", s.Key, b)
 			}
+		}
+	}
+}
+
+// TestControlsDocumented: the README's table of controls and the list in
+// examples/config.yaml name every control of the registry, so that a new
+// control's documentation is not forgotten.
+func TestControlsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../examples/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := strings.Join(strings.Fields(strings.ReplaceAll(string(example), "#", " ")), " ")
+	for _, c := range Controls {
+		if !strings.Contains(string(readme), "\n| `"+c+"` | ") {
+			t.Errorf("README.md: the table of controls has no row for %s", c)
+		}
+		if !strings.Contains(list, " "+c+",") && !strings.Contains(list, " "+c+" ") {
+			t.Errorf("examples/config.yaml: the list of control names lacks %s", c)
 		}
 	}
 }
