@@ -265,7 +265,7 @@ func apiServerServices(n *yaml.RNode) []serviceRef {
 }
 
 func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
-	v := &companionView{byDoc: map[*yaml.Node]*podGroup{}, webhookRegistrars: newAccountSet(webhookRegistrars(nodes)),
+	v := &companionView{byDoc: map[*yaml.Node]*podGroup{}, webhookRegistrars: s.rbac(nodes).webhookRegistrars(),
 		hpas: map[kindName][]*yaml.RNode{}, names: s.docNames(nodes), apiServerCalls: map[string][]serviceRef{},
 		served: map[*podGroup]servedPorts{}}
 	seen := map[docName]bool{}

@@ -94,5 +94,58 @@ func (w *Workload) ServiceAccount() string {
 	return "default"
 }
 
+// rbacObjects is what the run's RBAC objects say, read once per run: no
+// filter adds or changes a role or a binding.
+type rbacObjects struct {
+	// roles are the Roles and ClusterRoles; bindings the RoleBindings and
+	// ClusterRoleBindings, and accounts the ServiceAccounts each names
+	// (boundAccounts).
+	roles, bindings []*yaml.RNode
+	accounts        map[*yaml.Node][]saRef
+	// registrars are the accounts that may register admission webhooks;
+	// nil until a companion filter asks.
+	registrars *accountSet
+}
+
+// rbac returns the run's RBAC objects, reading them from nodes the first
+// time.
+func (s *Scope) rbac(nodes []*yaml.RNode) *rbacObjects {
+	if s != nil && s.rbacObjects != nil {
+		return s.rbacObjects
+	}
+	r := &rbacObjects{accounts: map[*yaml.Node][]saRef{}}
+	for _, n := range nodes {
+		switch {
+		case isRBAC(n, "Role", "ClusterRole"):
+			r.roles = append(r.roles, n)
+		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
+			r.bindings = append(r.bindings, n)
+			r.accounts[n.YNode()] = boundAccounts(n)
+		}
+	}
+	if s != nil {
+		s.rbacObjects = r
+	}
+	return r
+}
+
+// bound returns every account a binding of the run names.
+func (r *rbacObjects) bound() []saRef {
+	var out []saRef
+	for _, b := range r.bindings {
+		out = append(out, r.accounts[b.YNode()]...)
+	}
+	return out
+}
+
+// webhookRegistrars returns the accounts that may register admission
+// webhooks (see webhookRegistrars).
+func (r *rbacObjects) webhookRegistrars() *accountSet {
+	if r.registrars == nil {
+		r.registrars = newAccountSet(webhookRegistrars(r))
+	}
+	return r.registrars
+}
+
 // rbacKinds are the kinds of RBAC objects the filters read.
 var rbacKinds = []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}

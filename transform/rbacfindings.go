@@ -369,6 +369,7 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	var roles []*rbacRole
 	var bindings []*rbacBinding
 	var workloads []*Workload
+	accounts := f.Scope.rbac(nodes).accounts
 	for _, n := range nodes {
 		switch {
 		case isRBAC(n, "Role", "ClusterRole"):
@@ -384,7 +385,7 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			}
 			roles = append(roles, r)
 		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
-			b := &rbacBinding{node: n, cluster: kindOf(n) == "ClusterRoleBinding", namespace: namespaceOf(n), accounts: boundAccounts(n)}
+			b := &rbacBinding{node: n, cluster: kindOf(n) == "ClusterRoleBinding", namespace: namespaceOf(n), accounts: accounts[n.YNode()]}
 			for _, s := range lookupSeq(n, "subjects") {
 				sub := yaml.NewRNode(s)
 				if k, name := lookupScalar(sub, "kind"), lookupScalar(sub, "name"); k != "ServiceAccount" && !strings.HasPrefix(name, "system:serviceaccounts") {

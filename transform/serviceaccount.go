@@ -74,16 +74,14 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		return nodes, nil
 	}
 	var boundDefault []saRef
+	for _, a := range f.Scope.rbac(nodes).bound() {
+		if a.name == "default" {
+			boundDefault = append(boundDefault, a)
+		}
+	}
 	releaseDefault := map[string]bool{} // namespaces whose default account the release ships
 	for _, n := range nodes {
-		switch {
-		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
-			for _, a := range boundAccounts(n) {
-				if a.name == "default" {
-					boundDefault = append(boundDefault, a)
-				}
-			}
-		case kindOf(n) == "ServiceAccount" && apiVersionOf(n) == "v1" && nameOf(n) == "default":
+		if kindOf(n) == "ServiceAccount" && apiVersionOf(n) == "v1" && nameOf(n) == "default" {
 			releaseDefault[namespaceOf(n)] = true
 		}
 	}

@@ -61,17 +61,13 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 	if !f.Scope.Enabled(ControlServiceAccountToken) {
 		return nodes, nil
 	}
-	var bound []saRef
 	accounts := map[string]*yaml.RNode{}
 	for _, n := range nodes {
-		switch {
-		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
-			bound = append(bound, boundAccounts(n)...)
-		case kindOf(n) == "ServiceAccount" && apiVersionOf(n) == "v1":
+		if kindOf(n) == "ServiceAccount" && apiVersionOf(n) == "v1" {
 			accounts[nameOf(n)] = n
 		}
 	}
-	boundSet := newAccountSet(bound)
+	boundSet := newAccountSet(f.Scope.rbac(nodes).bound())
 	needsAPI := func(namespace, name string) bool {
 		for _, g := range f.NeedsAPI {
 			if globMatch(g, name) {

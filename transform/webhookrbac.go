@@ -9,13 +9,10 @@ import (
 // configurations. Such an app registers its webhooks at run time (Kyverno,
 // Argo Events), so the chart ships none for the NetworkPolicy to see; the
 // API server, which is not a pod, must still reach its ports.
-func webhookRegistrars(nodes []*yaml.RNode) []saRef {
+func webhookRegistrars(r *rbacObjects) []saRef {
 	roles := map[string]bool{}      // kind/namespace/name of the roles that may
 	var writers []map[string]string // the labels of the ClusterRoles that may
-	for _, n := range nodes {
-		if !isRBAC(n, "ClusterRole", "Role") {
-			continue
-		}
+	for _, n := range r.roles {
 		kind := kindOf(n)
 		if len(grants(readRules(n), registersWebhooks, false)) > 0 {
 			ns := ""
@@ -29,8 +26,8 @@ func webhookRegistrars(nodes []*yaml.RNode) []saRef {
 	}
 	// An aggregated ClusterRole holds the rules of the ClusterRoles its
 	// selectors match (Kyverno binds those).
-	for _, n := range nodes {
-		if !isRBAC(n, "ClusterRole") {
+	for _, n := range r.roles {
+		if kindOf(n) != "ClusterRole" {
 			continue
 		}
 		for _, sel := range lookupSeq(n, "aggregationRule", "clusterRoleSelectors") {
@@ -43,16 +40,13 @@ func webhookRegistrars(nodes []*yaml.RNode) []saRef {
 		}
 	}
 	var out []saRef
-	for _, n := range nodes {
-		if !isRBAC(n, "ClusterRoleBinding", "RoleBinding") {
-			continue
-		}
+	for _, n := range r.bindings {
 		refKind, ns := lookupScalar(n, "roleRef", "kind"), ""
 		if refKind == "Role" {
 			ns = namespaceOf(n)
 		}
 		if roles[refKind+"/"+ns+"/"+lookupScalar(n, "roleRef", "name")] {
-			out = append(out, boundAccounts(n)...)
+			out = append(out, r.accounts[n.YNode()]...)
 		}
 	}
 	return out

@@ -78,7 +78,7 @@ metadata: {name: d, namespace: ops}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: local}
 subjects: [{kind: ServiceAccount, name: local-registrar, namespace: ops}]
 `)
-	got := webhookRegistrars(nodes)
+	got := webhookRegistrars((*Scope)(nil).rbac(nodes))
 	want := []saRef{{"ops", "webhook"}, {"ops", "policy-engine"}, {"ops", "local-registrar"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("webhookRegistrars = %v, want %v", got, want)

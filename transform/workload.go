@@ -72,6 +72,8 @@ type Scope struct {
 	workloads map[*yaml.Node]*Workload
 	// names are the documents' names by kind, once a filter adds one.
 	names docNames
+	// rbacObjects are the run's roles and bindings, once a filter asks.
+	rbacObjects *rbacObjects
 }
 
 // record is where every finding of the filters goes: through found and
