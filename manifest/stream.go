@@ -366,6 +366,20 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 		// go-yaml files comments differently with CRLF line breaks.
 		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
 	}
+	kept := false // keep has said yes
+	if d.trailer == nil && !d.crlf {
+		if f, ok := scanBlock(text); ok {
+			d.Object = true
+			d.APIVersion, d.Kind, d.Name, d.Namespace = f.apiVersion, f.kind, f.name, f.namespace
+			if d.Source == "" {
+				d.Source = f.source
+			}
+			if !keep(d) {
+				return nil // well-formed, and no tree needed
+			}
+			kept = true
+		}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var node yaml.Node
 	if err := dec.Decode(&node); err != nil {
@@ -421,7 +435,7 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 			}
 		}
 	}
-	if !keep(d) {
+	if !kept && !keep(d) {
 		return nil
 	}
 	d.aliases = hasAlias(root)

@@ -1,0 +1,76 @@
+package manifest
+
+import (
+	"testing"
+)
+
+// agreeScan checks scanBlock against yaml.v3 on one document's text: what
+// it accepts parses into one mapping with the fields it read. It tells
+// whether scanBlock accepted the text.
+func agreeScan(t *testing.T, text []byte, name string) bool {
+	t.Helper()
+	f, ok := scanBlock(text)
+	if !ok {
+		return false
+	}
+	d := &Doc{Raw: text, Line: 1}
+	var parsed bool
+	err := parseOne(d, func(*Doc) bool { parsed = true; return true }, true)
+	switch {
+	case err != nil:
+		t.Errorf("%s: scanBlock accepts what yaml.v3 refuses: %v\n%s", name, err, text)
+	case !d.Object || !parsed || d.Node == nil:
+		t.Errorf("%s: scanBlock accepts what is no mapping:\n%s", name, text)
+	case d.APIVersion != f.apiVersion || d.Kind != f.kind || d.Name != f.name || d.Namespace != f.namespace || d.Source != f.source:
+		t.Errorf("%s: scanBlock read %+v, yaml.v3 %q %q %q %q %q:\n%s", name, f, d.APIVersion, d.Kind, d.Name, d.Namespace, d.Source, text)
+	}
+	return true
+}
+
+// TestScanBlockMatchesYAML runs agreeScan over every document of the
+// corpus and the golden cases, and counts the bytes scanBlock checked.
+func TestScanBlockMatchesYAML(t *testing.T) {
+	var scannedBytes, all int
+	for name, data := range emitCases(t) {
+		for _, d := range Split(data) {
+			if separatorContent(d.Separator) != "" || !holdsContent(d.Raw) {
+				continue
+			}
+			all += len(d.Raw)
+			if agreeScan(t, d.Raw, name+": "+d.Label()) {
+				scannedBytes += len(d.Raw)
+			}
+		}
+	}
+	t.Logf("scanBlock checked %d of %d bytes", scannedBytes, all)
+}
+
+// FuzzScanBlock: scanBlock never accepts a document yaml.v3 refuses or
+// reads differently.
+func FuzzScanBlock(f *testing.F) {
+	for _, s := range []string{
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: b\ndata:\n  k: |\n    text\n    # not a comment\n  l: 'q'\n",
+		"kind: X\nspec:\n  list:\n  - a\n  - b: c\n    d:\n    - e\n  text: one\n    two\n",
+		"kind: X\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: t.yaml\n",
+		"a: [x]\nb: {}\nc: \"d\\n\"\n",
+		"a:\n  - b\n c: d\n",
+		"a: b\n  c: d\n",
+		"a:\n- b\nc: d\n",
+		"a:\n- b\n- c: d\n  e: f\ng: h\n",
+		"a: 'x\n  y'\nb: \"z\n  w\"\n",
+		"a: |\n    x\n  b\n",
+		"a: |-\n  x\n\n  y\nb: >\n  z\n",
+		"a: x\n  - y\n  \"z\" w\n",
+		"a: \"x\"\n  b\n",
+		"a: x # c\n  y\n",
+		"kind: a\n  b\n",
+		"a:\n  {}\nb:\n  [x, 'y', \"z\"]\n",
+		"a: [x, [y]]\nb: [a: b]\n",
+		"metadata:\n  name:\n    x\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		agreeScan(t, []byte(s), "input")
+	})
+}
