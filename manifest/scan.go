@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -30,7 +31,34 @@ type level struct {
 	path string // keys from the root, "" for the root mapping; lists add "[]"
 	// indentless is a list at the column of the key it is the value of.
 	indentless bool
-	keys       [][]byte
+	// keys are the mapping's keys so far; seen holds them too once
+	// there are many.
+	keys [][]byte
+	seen map[string]bool
+}
+
+// has reports whether the mapping has key already, and adds it.
+func (l *level) has(key []byte) bool {
+	if l.seen != nil {
+		if l.seen[string(key)] {
+			return true
+		}
+		l.seen[string(key)] = true
+		return false
+	}
+	for _, k := range l.keys {
+		if bytes.Equal(k, key) {
+			return true
+		}
+	}
+	l.keys = append(l.keys, key)
+	if len(l.keys) > 32 {
+		l.seen = make(map[string]bool, 2*len(l.keys))
+		for _, k := range l.keys {
+			l.seen[string(k)] = true
+		}
+	}
+	return false
 }
 
 // scanner is scanBlock's state.
@@ -323,13 +351,43 @@ func closeQuote(v []byte, q byte) int {
 		case v[i] == q:
 			return i + 1
 		case v[i] == '\\' && q == '"':
-			if i+1 == len(v) || bytes.IndexByte([]byte(`\"/ntr`), v[i+1]) < 0 {
+			if i+1 == len(v) {
+				return -1 // an escaped line break
+			}
+			n := escapeLen(v[i+1:])
+			if n < 0 {
 				return -2
 			}
-			i++
+			i += n
 		}
 	}
 	return -1
+}
+
+// escapeLen is the length of a double-quoted scalar's escape after its
+// backslash, or -1 for one YAML does not have.
+func escapeLen(e []byte) int {
+	digits := 0
+	switch e[0] {
+	case '0', 'a', 'b', 't', '\t', 'n', 'v', 'f', 'r', 'e', ' ', '"', '/', '\\', 'N', '_', 'L', 'P':
+		return 1
+	case 'x':
+		digits = 2
+	case 'u':
+		digits = 4
+	case 'U':
+		digits = 8
+	default:
+		return -1
+	}
+	if len(e) < 1+digits {
+		return -1
+	}
+	code, err := strconv.ParseUint(string(e[1:1+digits]), 16, 32)
+	if err != nil || code >= 0xD800 && code < 0xE000 || code > 0x10FFFF {
+		return -1
+	}
+	return 1 + digits
 }
 
 // quotedLines is how much of text (the lines after one that opened a
@@ -370,15 +428,9 @@ func trailing(rest []byte) bool {
 // keyValue adds a key to the mapping at col and reads its value.
 func (s *scanner) keyValue(col int, key, val, after []byte) (int, bool) {
 	top := &s.stack[len(s.stack)-1]
-	if top.seq || top.col != col || len(top.keys) >= 64 {
-		return 0, false
+	if top.seq || top.col != col || top.has(key) {
+		return 0, false // a duplicate key: yaml.v3's tree gets the message right
 	}
-	for _, k := range top.keys {
-		if bytes.Equal(k, key) {
-			return 0, false // a duplicate: yaml.v3's tree gets the message right
-		}
-	}
-	top.keys = append(top.keys, key)
 	path := top.path
 	val = val[indentOf(val):]
 	if len(val) == 0 || val[0] == '#' {
