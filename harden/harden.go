@@ -273,17 +273,13 @@ func isList(d *manifest.Doc) bool {
 }
 
 func listItems(list *yaml.RNode) []*yaml.RNode {
-	f := list.Field("items")
-	if f == nil || f.Value.YNode().Kind != yaml.SequenceNode {
-		return nil
-	}
 	var out []*yaml.RNode
-	for _, it := range f.Value.YNode().Content {
+	for _, it := range manifest.LookupSeq(list, "items") {
 		if it.Kind != yaml.MappingNode {
 			continue
 		}
 		item := yaml.NewRNode(it)
-		if lookupString(item, "kind") == "List" && lookupString(item, "apiVersion") == "v1" {
+		if manifest.LookupText(item, "kind") == "List" && manifest.LookupText(item, "apiVersion") == "v1" {
 			out = append(out, listItems(item)...) // a List in a List: its items are created too
 			continue
 		}
@@ -301,21 +297,13 @@ func objects(docs []*manifest.Doc) map[*yaml.Node]report.Object {
 		d := owner[n.YNode()]
 		o := report.Object{Doc: d.Number, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace, Source: d.Source, Line: d.Line}
 		if isList(d) {
-			o.Kind = lookupString(n, "kind")
-			o.Name = lookupString(n, "metadata", "name")
-			o.Namespace = lookupString(n, "metadata", "namespace")
+			o.Kind = manifest.LookupText(n, "kind")
+			o.Name = manifest.LookupText(n, "metadata", "name")
+			o.Namespace = manifest.LookupText(n, "metadata", "namespace")
 		}
 		m[n.YNode()] = o
 	}
 	return m
-}
-
-func lookupString(n *yaml.RNode, path ...string) string {
-	v, err := n.Pipe(yaml.Lookup(path...))
-	if err != nil || v == nil || v.YNode().Kind != yaml.ScalarNode {
-		return ""
-	}
-	return v.YNode().Value
 }
 
 // applyFilters runs the filters in order. A filter that panics on a shape
@@ -356,9 +344,9 @@ func fileWith(n *yaml.RNode, d *manifest.Doc) {
 }
 
 func filenameAnnotation(n *yaml.RNode) (string, bool) {
-	a, err := n.Pipe(yaml.Lookup("metadata", "annotations", manifest.HelmFilenameAnnotation))
-	if err != nil || a == nil || a.YNode().Kind != yaml.ScalarNode {
+	a := manifest.Lookup(n, "metadata", "annotations", manifest.HelmFilenameAnnotation)
+	if a == nil || a.Kind != yaml.ScalarNode {
 		return "", false
 	}
-	return a.YNode().Value, true
+	return a.Value, true
 }

@@ -395,10 +395,8 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 			line, _ = yamlErrorLine(err)
 		}
 		if len(node.Content) == 1 && node.Content[0].Kind == yaml.MappingNode {
-			d.Kind = scalarField(node.Content[0], "kind")
-			if meta := mapField(node.Content[0], "metadata"); meta != nil {
-				d.Name = scalarField(meta, "name")
-			}
+			d.Kind = mergedText(node.Content[0], "kind")
+			d.Name = mergedText(node.Content[0], "metadata", "name")
 		}
 		return &Error{Doc: d, Line: line + lineOffset, Msg: "more than one YAML document without a \"---\" line between them (a \"...\" marker?)"}
 	}
@@ -419,21 +417,15 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 		return &Error{Doc: d, Line: root.Line + lineOffset, Msg: "document is not a Kubernetes object (a mapping)"}
 	}
 	d.Object = true
-	d.APIVersion = scalarField(root, "apiVersion")
-	d.Kind = scalarField(root, "kind")
-	if meta := mapField(root, "metadata"); meta != nil {
-		d.Name, d.Namespace = scalarField(meta, "name"), scalarField(meta, "namespace")
-	}
+	d.APIVersion = mergedText(root, "apiVersion")
+	d.Kind = mergedText(root, "kind")
+	d.Name, d.Namespace = mergedText(root, "metadata", "name"), mergedText(root, "metadata", "namespace")
 	if err := checkKeys(root, lineOffset); err != nil {
 		err.Doc = d
 		return err
 	}
 	if d.Source == "" {
-		if meta := mapField(root, "metadata"); meta != nil {
-			if ann := mapField(meta, "annotations"); ann != nil {
-				d.Source = scalarField(ann, HelmFilenameAnnotation)
-			}
-		}
+		d.Source = mergedText(root, "metadata", "annotations", HelmFilenameAnnotation)
 	}
 	if !kept && !keep(d) {
 		return nil
@@ -502,26 +494,6 @@ func yamlErrorLine(err error) (int, string) {
 		n = 1
 	}
 	return n, msg
-}
-
-func scalarField(m *yaml.Node, key string) string {
-	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		return v.Value
-	}
-	return ""
-}
-
-func mapField(m *yaml.Node, key string) *yaml.Node {
-	if v := field(m, key); v != nil && v.Kind == yaml.MappingNode {
-		return v
-	}
-	return nil
-}
-
-// field is the value of key in mapping m as Kubernetes reads it: through
-// aliases and merge keys, so that a kind a merge supplies is seen.
-func field(m *yaml.Node, key string) *yaml.Node {
-	return mergedField(m, key, nil)
 }
 
 // checkKeys finds a mapping key Kubernetes cannot read: one that is a

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -46,11 +47,11 @@ func parseSelector(n *yaml.RNode) *labelSelector {
 		s.matchLabels = labelPairs(n)
 		return s
 	}
-	s.matchLabels = labelPairs(lookupMap(n, "matchLabels"))
-	for _, e := range lookupSeq(n, "matchExpressions") {
+	s.matchLabels = labelPairs(manifest.LookupMap(n, "matchLabels"))
+	for _, e := range manifest.LookupSeq(n, "matchExpressions") {
 		en := yaml.NewRNode(e)
-		x := selectorExpr{key: lookupScalar(en, "key"), operator: lookupScalar(en, "operator")}
-		for _, v := range lookupSeq(en, "values") {
+		x := selectorExpr{key: manifest.LookupScalar(en, "key"), operator: manifest.LookupScalar(en, "operator")}
+		for _, v := range manifest.LookupSeq(en, "values") {
 			x.values = append(x.values, v.Value)
 		}
 		s.exprs = append(s.exprs, x)
@@ -247,18 +248,18 @@ func apiServerServices(n *yaml.RNode) []serviceRef {
 	var refs []*yaml.RNode
 	switch g := group(apiVersionOf(n)); {
 	case g == "admissionregistration.k8s.io" && (kindOf(n) == "ValidatingWebhookConfiguration" || kindOf(n) == "MutatingWebhookConfiguration"):
-		for _, wh := range lookupSeq(n, "webhooks") {
-			refs = append(refs, lookupMap(yaml.NewRNode(wh), "clientConfig", "service"))
+		for _, wh := range manifest.LookupSeq(n, "webhooks") {
+			refs = append(refs, manifest.LookupMap(yaml.NewRNode(wh), "clientConfig", "service"))
 		}
 	case g == "apiregistration.k8s.io" && kindOf(n) == "APIService":
-		refs = append(refs, lookupMap(n, "spec", "service"))
+		refs = append(refs, manifest.LookupMap(n, "spec", "service"))
 	case g == "apiextensions.k8s.io" && kindOf(n) == "CustomResourceDefinition":
-		refs = append(refs, lookupMap(n, "spec", "conversion", "webhook", "clientConfig", "service"))
+		refs = append(refs, manifest.LookupMap(n, "spec", "conversion", "webhook", "clientConfig", "service"))
 	}
 	var out []serviceRef
 	for _, r := range refs {
 		if r != nil {
-			out = append(out, serviceRef{lookupScalar(r, "namespace"), lookupScalar(r, "name"), atoiOr(lookupScalar(r, "port"), 443)})
+			out = append(out, serviceRef{manifest.LookupScalar(r, "namespace"), manifest.LookupScalar(r, "name"), atoiOr(manifest.LookupScalar(r, "port"), 443)})
 		}
 	}
 	return out
@@ -277,8 +278,8 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 		case kindOf(n) == "Service" && apiVersionOf(n) == "v1":
 			v.services = append(v.services, n)
 		case kindOf(n) == "HorizontalPodAutoscaler" && group(apiVersionOf(n)) == "autoscaling":
-			if ref := lookupMap(n, "spec", "scaleTargetRef"); ref != nil {
-				k := kindName{lookupScalar(ref, "kind"), lookupScalar(ref, "name")}
+			if ref := manifest.LookupMap(n, "spec", "scaleTargetRef"); ref != nil {
+				k := kindName{manifest.LookupScalar(ref, "kind"), manifest.LookupScalar(ref, "name")}
 				v.hpas[k] = append(v.hpas[k], n)
 			}
 		default:
@@ -290,7 +291,7 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 		if w == nil {
 			continue
 		}
-		g := &podGroup{w: w, namespace: namespaceOf(n), labels: labelPairs(lookupMap(w.Template, "metadata", "labels"))}
+		g := &podGroup{w: w, namespace: namespaceOf(n), labels: labelPairs(manifest.LookupMap(w.Template, "metadata", "labels"))}
 		g.labelSet = labelMap(g.labels)
 		if len(g.labels) > 0 {
 			g.selector = ownSelector(s, w)
@@ -314,7 +315,7 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 	v.serviceSelectors = newSelectorIndex(v.pods)
 	for _, svc := range v.services {
 		var sel *labelSelector
-		if pairs := labelPairs(lookupMap(svc, "spec", "selector")); len(pairs) > 0 {
+		if pairs := labelPairs(manifest.LookupMap(svc, "spec", "selector")); len(pairs) > 0 {
 			sel = &labelSelector{matchLabels: pairs}
 		}
 		v.serviceSelectors.add(sel, namespaceOf(svc))
@@ -333,7 +334,7 @@ func ownSelector(s *Scope, w *Workload) *labelSelector {
 		return nil
 	}
 	sp := append(append([]string{}, p[:len(p)-1]...), "selector")
-	return parseSelector(lookup(w.Doc, sp...))
+	return parseSelector(manifest.LookupMap(w.Doc, sp...))
 }
 
 // narrow makes g's selector pick only g's pods where it would also pick
@@ -534,34 +535,34 @@ func (v *companionView) servedPorts(g *podGroup) (served, exposed []policyPort, 
 func (v *companionView) findServedPorts(g *podGroup) (served, exposed []policyPort, unresolved []string) {
 	named := map[string]policyPort{}
 	for _, c := range g.w.Containers() {
-		if c.Kind == EphemeralContainer || c.Kind == InitContainer && lookupScalar(c.Node, "restartPolicy") != "Always" {
+		if c.Kind == EphemeralContainer || c.Kind == InitContainer && manifest.LookupScalar(c.Node, "restartPolicy") != "Always" {
 			continue
 		}
-		for _, pn := range lookupSeq(c.Node, "ports") {
+		for _, pn := range manifest.LookupSeq(c.Node, "ports") {
 			p := yaml.NewRNode(pn)
-			num := atoiOr(lookupNumber(p, "containerPort"), 0)
+			num := atoiOr(manifest.LookupNumber(p, "containerPort"), 0)
 			if num <= 0 || num > 65535 {
 				continue
 			}
-			pp := policyPort{num, protocolOr(lookupScalar(p, "protocol"))}
+			pp := policyPort{num, protocolOr(manifest.LookupScalar(p, "protocol"))}
 			served = append(served, pp)
-			if hp := atoiOr(lookupNumber(p, "hostPort"), 0); hp > 0 {
+			if hp := atoiOr(manifest.LookupNumber(p, "hostPort"), 0); hp > 0 {
 				exposed = append(exposed, pp) // reached through the node's address
 			}
-			if name := lookupScalar(p, "name"); name != "" {
+			if name := manifest.LookupScalar(p, "name"); name != "" {
 				named[name] = pp
 			}
 		}
 	}
 	for _, i := range v.serviceSelectors.selecting(g) {
 		svc := v.services[i]
-		typ := lookupScalar(svc, "spec", "type")
-		for _, pn := range lookupSeq(svc, "spec", "ports") {
+		typ := manifest.LookupScalar(svc, "spec", "type")
+		for _, pn := range manifest.LookupSeq(svc, "spec", "ports") {
 			p := yaml.NewRNode(pn)
-			proto := protocolOr(lookupScalar(p, "protocol"))
-			target := lookupNumber(p, "targetPort")
+			proto := protocolOr(manifest.LookupScalar(p, "protocol"))
+			target := manifest.LookupNumber(p, "targetPort")
 			if target == "" {
-				target = lookupNumber(p, "port")
+				target = manifest.LookupNumber(p, "port")
 			}
 			var pp policyPort
 			if num, err := strconv.Atoi(target); err == nil {
@@ -576,7 +577,7 @@ func (v *companionView) findServedPorts(g *podGroup) (served, exposed []policyPo
 				continue
 			}
 			served = append(served, pp)
-			if typ == "NodePort" || typ == "LoadBalancer" || v.calledByAPIServer(svc, atoiOr(lookupNumber(p, "port"), 0)) {
+			if typ == "NodePort" || typ == "LoadBalancer" || v.calledByAPIServer(svc, atoiOr(manifest.LookupNumber(p, "port"), 0)) {
 				exposed = append(exposed, pp)
 			}
 		}
@@ -611,14 +612,14 @@ func protocolOr(p string) string {
 // its replica count. hpa names the autoscaler, if any.
 func (v *companionView) minReplicas(g *podGroup) (n int, hpa string) {
 	for _, h := range v.hpas[kindName{kindOf(g.w.Doc), nameOf(g.w.Doc)}] {
-		ref := lookupMap(h, "spec", "scaleTargetRef")
+		ref := manifest.LookupMap(h, "spec", "scaleTargetRef")
 		if !sameNamespace(namespaceOf(h), g.namespace) {
 			continue
 		}
-		if av := lookupScalar(ref, "apiVersion"); av != "" && group(av) != group(apiVersionOf(g.w.Doc)) {
+		if av := manifest.LookupScalar(ref, "apiVersion"); av != "" && group(av) != group(apiVersionOf(g.w.Doc)) {
 			continue
 		}
-		return atoiOr(lookupNumber(h, "spec", "minReplicas"), 1), nameOf(h)
+		return atoiOr(manifest.LookupNumber(h, "spec", "minReplicas"), 1), nameOf(h)
 	}
 	return g.w.Replicas, ""
 }
@@ -707,7 +708,7 @@ func dns1123(s string) string {
 // app.kubernetes.io/* labels with the generated marker.
 func companionMeta(doc *yaml.RNode, name string, only ...string) *yaml.Node {
 	var labels []labelPair
-	for _, l := range labelPairs(lookupMap(doc, "metadata", "labels")) {
+	for _, l := range labelPairs(manifest.LookupMap(doc, "metadata", "labels")) {
 		if strings.HasPrefix(l.key, "app.kubernetes.io/") && (len(only) == 0 || slices.Contains(only, l.key)) {
 			labels = append(labels, l)
 		}
@@ -722,7 +723,7 @@ func companionMeta(doc *yaml.RNode, name string, only ...string) *yaml.Node {
 
 // generated reports whether chartsec-harden added the document.
 func generated(n *yaml.RNode) bool {
-	return lookupScalar(n, "metadata", "labels", GeneratedLabel) == "true"
+	return manifest.LookupScalar(n, "metadata", "labels", GeneratedLabel) == "true"
 }
 
 // companionStream is the stream a companion filter adds documents to: a

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -126,23 +127,23 @@ func (f ContainerSecurity) hardenHostLevel(w *Workload, c Container) {
 		return
 	}
 	const why = " (host-level pod: only what keeps node agents working)"
-	if lookupScalar(c.Node, "securityContext", "allowPrivilegeEscalation") == "" {
+	if manifest.LookupScalar(c.Node, "securityContext", "allowPrivilegeEscalation") == "" {
 		setScalar(ensureMap(c.Node, "securityContext"), "allowPrivilegeEscalation", boolNode(false))
 		w.Changed(ControlContainerSecurity, "allowPrivilegeEscalation", c.Name, "allowPrivilegeEscalation set to false"+why)
 	}
-	if lookupScalar(c.Node, "securityContext", "seccompProfile", "type") == "" && lookupScalar(w.Spec, "securityContext", "seccompProfile", "type") == "" {
+	if manifest.LookupScalar(c.Node, "securityContext", "seccompProfile", "type") == "" && manifest.LookupScalar(w.Spec, "securityContext", "seccompProfile", "type") == "" {
 		sp := ensureMap(ensureMap(c.Node, "securityContext"), "seccompProfile")
 		setScalar(sp, "type", strNode("RuntimeDefault"))
 		w.Changed(ControlContainerSecurity, "seccompProfile", c.Name, "seccompProfile set to RuntimeDefault"+why)
 	}
-	uid := lookupNumber(c.Node, "securityContext", "runAsUser")
+	uid := manifest.LookupNumber(c.Node, "securityContext", "runAsUser")
 	if uid == "" {
-		uid = lookupNumber(w.Spec, "securityContext", "runAsUser")
+		uid = manifest.LookupNumber(w.Spec, "securityContext", "runAsUser")
 	}
 	if uid == "" || uid == "0" || !f.Scope.Enabled(ControlCapabilities) || w.SkipsContainer(ControlCapabilities, c.Name) {
 		return
 	}
-	if !scalarIn(lookupSeq(c.Node, "securityContext", "capabilities", "drop"), "ALL") {
+	if !scalarIn(manifest.LookupSeq(c.Node, "securityContext", "capabilities", "drop"), "ALL") {
 		appendScalar(ensureSeq(ensureMap(ensureMap(c.Node, "securityContext"), "capabilities"), "drop"), "ALL")
 		w.Changed(ControlCapabilities, "dropAll", c.Name, "capabilities.drop gets ALL (runs as user "+uid+")"+why)
 	}
@@ -156,7 +157,7 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 	}
 	// runAsNonRoot is identity: a container exempt from podSecurity may run as root.
 	if !w.SkipsContainer(ControlPodSecurity, c.Name) {
-		switch v, set := lookupBool(sc, "runAsNonRoot"); {
+		switch v, set := manifest.LookupBool(sc, "runAsNonRoot"); {
 		case set && v:
 		case set:
 			setScalar(sc, "runAsNonRoot", boolNode(true))
@@ -167,7 +168,7 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 		}
 	}
 	if f.Scope.Enabled(ControlReadOnlyRootFilesystem) && !w.SkipsContainer(ControlReadOnlyRootFilesystem, c.Name) && c.Kind != EphemeralContainer {
-		switch v, set := lookupBool(sc, "readOnlyRootFilesystem"); {
+		switch v, set := manifest.LookupBool(sc, "readOnlyRootFilesystem"); {
 		case set && v:
 		case set:
 			if f.ForceReadOnlyRootFilesystem {
@@ -180,7 +181,7 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 				"the chart sets readOnlyRootFilesystem: false; kept, since the app writes to its root filesystem "+
 					"(make those paths writableDirs, then set containerSecurity.forceReadOnlyRootFilesystem, or exempt it)")
 		default:
-			if image := lookupScalar(c.Node, "image"); matchesAny(f.WritableRootImages, image) {
+			if image := manifest.LookupScalar(c.Node, "image"); matchesAny(f.WritableRootImages, image) {
 				w.Found(ControlReadOnlyRootFilesystem, "writableRootImage", report.Warning, c.Name,
 					"image "+image+" writes outside its volumes at start-up: root filesystem left writable (containerSecurity.writableRootImages)")
 				break
@@ -256,10 +257,10 @@ func unprivilegedPorts(w *Workload, container string, low int) {
 	sysctls := ensureSeq(sc, "sysctls")
 	for _, s := range sysctls.Content {
 		rn := yaml.NewRNode(s)
-		if lookupScalar(rn, "name") != name {
+		if manifest.LookupScalar(rn, "name") != name {
 			continue
 		}
-		if v := atoiOr(lookupScalar(rn, "value"), 1024); v > low {
+		if v := atoiOr(manifest.LookupScalar(rn, "value"), 1024); v > low {
 			setScalar(rn, "value", strNode(strconv.Itoa(low)))
 			w.Changed(ControlCapabilities, "unprivilegedPorts", container, name+" lowered to "+strconv.Itoa(low)+" (it listens on that port as a non-root user)")
 		}
@@ -280,8 +281,8 @@ func normalizeCap(c string) string {
 // when none is below that.
 func lowestPort(c *yaml.RNode) int {
 	low := 1024
-	for _, p := range lookupSeq(c, "ports") {
-		if n := atoiOr(lookupScalar(yaml.NewRNode(p), "containerPort"), 1024); n > 0 && n < low {
+	for _, p := range manifest.LookupSeq(c, "ports") {
+		if n := atoiOr(manifest.LookupScalar(yaml.NewRNode(p), "containerPort"), 1024); n > 0 && n < low {
 			low = n
 		}
 	}

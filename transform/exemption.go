@@ -3,6 +3,7 @@ package transform
 import (
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 
 	yamlv3 "gopkg.in/yaml.v3"
@@ -33,7 +34,7 @@ func (w *Workload) AcceptedContainers() []string {
 // which failures come from the pod and which from which container.
 func (w *Workload) TemplateWith(keep func(Container) bool) *yaml.RNode {
 	tmpl := w.Template.Copy()
-	spec := lookupMap(tmpl, "spec")
+	spec := manifest.LookupMap(tmpl, "spec")
 	if spec == nil {
 		return tmpl
 	}
@@ -49,7 +50,7 @@ func (w *Workload) TemplateWith(keep func(Container) bool) *yaml.RNode {
 				continue
 			}
 			rn := yaml.NewRNode(c)
-			if keep(Container{Node: rn, Name: lookupScalar(rn, "name"), Kind: k}) {
+			if keep(Container{Node: rn, Name: manifest.LookupScalar(rn, "name"), Kind: k}) {
 				kept = append(kept, c)
 			}
 		}

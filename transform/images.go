@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -92,7 +93,7 @@ func (f Images) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	}
 	for _, w := range f.Scope.Workloads(nodes, ControlImageTag) {
 		for _, c := range w.ContainersFor(ControlImageTag) {
-			image := lookupScalar(c.Node, "image")
+			image := manifest.LookupScalar(c.Node, "image")
 			if tag, ok := weakTag(image); ok {
 				w.Found(ControlImageTag, "mutableTag", report.Warning, c.Name,
 					"image "+image+" has "+tag+": pin a version tag or a digest")
@@ -111,11 +112,11 @@ func (f Images) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 }
 
 func (f Images) pullPolicy(w *Workload, c Container) {
-	image := lookupScalar(c.Node, "image")
+	image := manifest.LookupScalar(c.Node, "image")
 	if image == "" {
 		return
 	}
-	current := lookupScalar(c.Node, "imagePullPolicy")
+	current := manifest.LookupScalar(c.Node, "imagePullPolicy")
 	want := f.PullPolicy
 	if strings.Contains(image, "@") {
 		if current != "" {
@@ -138,7 +139,7 @@ func (f Images) pullSecrets(w *Workload) {
 	list := ensureSeq(w.Spec, "imagePullSecrets")
 	have := map[string]bool{}
 	for _, s := range list.Content {
-		have[lookupScalar(yaml.NewRNode(s), "name")] = true
+		have[manifest.LookupScalar(yaml.NewRNode(s), "name")] = true
 	}
 	for _, name := range f.PullSecrets {
 		if have[name] {

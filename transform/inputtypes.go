@@ -62,9 +62,9 @@ func (s *Scope) CheckTypes(doc *yaml.RNode) *manifest.TypeError {
 	if len(p) == 0 {
 		return manifest.CheckTypes(doc.YNode(), reflect.TypeFor[corev1.Pod](), "")
 	}
-	tmpl := lookup(doc, p...)
+	tmpl := manifest.Lookup(doc, p...)
 	if tmpl == nil {
 		return nil
 	}
-	return manifest.CheckTypes(tmpl.YNode(), reflect.TypeFor[corev1.PodTemplateSpec](), strings.Join(p, "."))
+	return manifest.CheckTypes(tmpl, reflect.TypeFor[corev1.PodTemplateSpec](), strings.Join(p, "."))
 }

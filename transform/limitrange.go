@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -135,7 +136,7 @@ func (f LimitRange) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		field{"max", resourceNode(f.Max)},
 	)
 	base := "chartsec"
-	if inst := lookupScalar(anchor.Doc, "metadata", "labels", "app.kubernetes.io/instance"); inst != "" {
+	if inst := manifest.LookupScalar(anchor.Doc, "metadata", "labels", "app.kubernetes.io/instance"); inst != "" {
 		base = inst + "-chartsec"
 	}
 	name := f.Scope.docNames(nodes).companionName("LimitRange", namespaceOf(anchor.Doc), base, "-limits")

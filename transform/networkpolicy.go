@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -203,7 +204,7 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	for _, n := range nodes {
 		if kindOf(n) == "NetworkPolicy" && group(apiVersionOf(n)) == "networking.k8s.io" && fencesIngress(n) {
 			policies = append(policies, n)
-			sel := parseSelector(lookup(n, "spec", "podSelector"))
+			sel := parseSelector(manifest.LookupMap(n, "spec", "podSelector"))
 			if sel == nil {
 				sel = &labelSelector{} // podSelector is required; absent reads as {}
 			}
@@ -260,7 +261,7 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 // fencesIngress reports whether a policy has the Ingress type, given or
 // implied (no policyTypes).
 func fencesIngress(n *yaml.RNode) bool {
-	types := lookupSeq(n, "spec", "policyTypes")
+	types := manifest.LookupSeq(n, "spec", "policyTypes")
 	return len(types) == 0 || scalarIn(types, "Ingress")
 }
 

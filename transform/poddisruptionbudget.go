@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -169,7 +170,7 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 		if kindOf(n) != "PodDisruptionBudget" || group(apiVersionOf(n)) != "policy" {
 			continue
 		}
-		b := streamBudget{nameOf(n), namespaceOf(n), parseSelector(lookup(n, "spec", "selector"))}
+		b := streamBudget{nameOf(n), namespaceOf(n), parseSelector(manifest.LookupMap(n, "spec", "selector"))}
 		budgets = append(budgets, b)
 		selectors.add(b.selector, b.namespace)
 		f.warnIfBlocking(v, n)
@@ -257,14 +258,14 @@ func (f PodDisruptionBudget) warnIfBlocking(v *companionView, pdb *yaml.RNode) {
 	}
 	var b budget
 	switch {
-	case lookupScalar(pdb, "spec", "maxUnavailable") != "":
-		b = budget{"maxUnavailable", lookupScalar(pdb, "spec", "maxUnavailable")}
-	case lookupScalar(pdb, "spec", "minAvailable") != "":
-		b = budget{"minAvailable", lookupScalar(pdb, "spec", "minAvailable")}
+	case manifest.LookupScalar(pdb, "spec", "maxUnavailable") != "":
+		b = budget{"maxUnavailable", manifest.LookupScalar(pdb, "spec", "maxUnavailable")}
+	case manifest.LookupScalar(pdb, "spec", "minAvailable") != "":
+		b = budget{"minAvailable", manifest.LookupScalar(pdb, "spec", "minAvailable")}
 	default:
 		return
 	}
-	sel := parseSelector(lookup(pdb, "spec", "selector"))
+	sel := parseSelector(manifest.LookupMap(pdb, "spec", "selector"))
 	for _, g := range v.pods.selected(sel, namespaceOf(pdb)) {
 		if g.w.Hook || g.w.Replicas < 0 {
 			continue

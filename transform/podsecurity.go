@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -109,7 +110,7 @@ func (f PodSecurity) harden(w *Workload) {
 		return
 	}
 	sc := ensureMap(w.Spec, "securityContext")
-	switch v, set := lookupBool(sc, "runAsNonRoot"); {
+	switch v, set := manifest.LookupBool(sc, "runAsNonRoot"); {
 	case set && v:
 	case set:
 		setScalar(sc, "runAsNonRoot", boolNode(true))
@@ -120,7 +121,7 @@ func (f PodSecurity) harden(w *Workload) {
 	}
 	uid := f.RunAsUser
 	ownIDs := everyContainerSetsIDs(w)
-	switch v := lookupNumber(sc, "runAsUser"); {
+	switch v := manifest.LookupNumber(sc, "runAsUser"); {
 	case v == "" && ownIDs:
 		// every container runs as its own non-root user: a pod-level UID would change nothing
 	case v == "":
@@ -134,15 +135,15 @@ func (f PodSecurity) harden(w *Workload) {
 			uid = n
 		}
 	}
-	if lookupNumber(sc, "runAsGroup") == "" && !ownIDs {
+	if manifest.LookupNumber(sc, "runAsGroup") == "" && !ownIDs {
 		setScalar(sc, "runAsGroup", intNode(f.RunAsGroup))
 		w.Changed(ControlPodSecurity, "runAsGroup", "", fmt.Sprintf("runAsGroup set to %d", f.RunAsGroup))
 	}
-	if lookupNumber(sc, "fsGroup") == "" {
+	if manifest.LookupNumber(sc, "fsGroup") == "" {
 		setScalar(sc, "fsGroup", intNode(f.FSGroup))
 		w.Changed(ControlPodSecurity, "fsGroup", "", fmt.Sprintf("fsGroup set to %d", f.FSGroup))
 	}
-	if f.FSGroupChangePolicy != "" && lookupScalar(sc, "fsGroupChangePolicy") == "" {
+	if f.FSGroupChangePolicy != "" && manifest.LookupScalar(sc, "fsGroupChangePolicy") == "" {
 		setScalar(sc, "fsGroupChangePolicy", strNode(f.FSGroupChangePolicy))
 		w.Changed(ControlPodSecurity, "fsGroupChangePolicy", "", "fsGroupChangePolicy set to "+f.FSGroupChangePolicy)
 	}
@@ -150,11 +151,11 @@ func (f PodSecurity) harden(w *Workload) {
 		w.Changed(ControlPodSecurity, "seccompProfile", "", msg)
 	}
 	for _, c := range w.ContainersFor(ControlPodSecurity) {
-		csc := lookupMap(c.Node, "securityContext")
+		csc := manifest.LookupMap(c.Node, "securityContext")
 		if csc == nil {
 			continue
 		}
-		if lookupNumber(csc, "runAsUser") == "0" {
+		if manifest.LookupNumber(csc, "runAsUser") == "0" {
 			setScalar(csc, "runAsUser", intNode(uid))
 			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", uid)+chownHint(c))
 		}
@@ -169,7 +170,7 @@ func (f PodSecurity) harden(w *Workload) {
 // it fails, and fsGroup already gives the volumes to the pod's group.
 func chownHint(c Container) string {
 	for _, field := range []string{"command", "args"} {
-		for _, a := range lookupSeq(c.Node, field) {
+		for _, a := range manifest.LookupSeq(c.Node, field) {
 			if strings.Contains(a.Value, "chown") || strings.Contains(a.Value, "chmod") {
 				return "; it runs chown/chmod, which fails without root: fsGroup already makes the volumes writable, so switch this init container off in the chart's values (often volumePermissions.enabled or initChownData.enabled)"
 			}
@@ -183,8 +184,8 @@ func chownHint(c Container) string {
 func everyContainerSetsIDs(w *Workload) bool {
 	cs := w.Containers()
 	for _, c := range cs {
-		uid := lookupNumber(c.Node, "securityContext", "runAsUser")
-		if uid == "" || uid == "0" || lookupNumber(c.Node, "securityContext", "runAsGroup") == "" {
+		uid := manifest.LookupNumber(c.Node, "securityContext", "runAsUser")
+		if uid == "" || uid == "0" || manifest.LookupNumber(c.Node, "securityContext", "runAsGroup") == "" {
 			return false
 		}
 	}
@@ -196,12 +197,12 @@ func everyContainerSetsIDs(w *Workload) bool {
 // values would reach the exempt one too (a root container that inherits
 // runAsNonRoot: true does not start).
 func (f PodSecurity) perContainer(w *Workload) {
-	podUID := lookupNumber(w.Spec, "securityContext", "runAsUser")
-	podGID := lookupNumber(w.Spec, "securityContext", "runAsGroup")
-	podSeccomp := lookupScalar(w.Spec, "securityContext", "seccompProfile", "type")
+	podUID := manifest.LookupNumber(w.Spec, "securityContext", "runAsUser")
+	podGID := manifest.LookupNumber(w.Spec, "securityContext", "runAsGroup")
+	podSeccomp := manifest.LookupScalar(w.Spec, "securityContext", "seccompProfile", "type")
 	for _, c := range w.ContainersFor(ControlPodSecurity) {
 		sc := ensureMap(c.Node, "securityContext")
-		switch uid := lookupNumber(sc, "runAsUser"); {
+		switch uid := manifest.LookupNumber(sc, "runAsUser"); {
 		case uid == "0":
 			setScalar(sc, "runAsUser", intNode(f.RunAsUser))
 			w.ChangedRisky(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser 0 (root) replaced by %d: check the container runs without root", f.RunAsUser)+chownHint(c))
@@ -209,7 +210,7 @@ func (f PodSecurity) perContainer(w *Workload) {
 			setScalar(sc, "runAsUser", intNode(f.RunAsUser))
 			w.Changed(ControlPodSecurity, "runAsUser", c.Name, fmt.Sprintf("runAsUser set to %d", f.RunAsUser))
 		}
-		if lookupNumber(sc, "runAsGroup") == "" && podGID == "" {
+		if manifest.LookupNumber(sc, "runAsGroup") == "" && podGID == "" {
 			setScalar(sc, "runAsGroup", intNode(f.RunAsGroup))
 			w.Changed(ControlPodSecurity, "runAsGroup", c.Name, fmt.Sprintf("runAsGroup set to %d", f.RunAsGroup))
 		}
@@ -223,7 +224,7 @@ func (f PodSecurity) perContainer(w *Workload) {
 // Localhost or RuntimeDefault one. With onlyUnconfined it replaces only an
 // Unconfined profile (containers inherit the pod's otherwise).
 func setSeccomp(sc *yaml.RNode, onlyUnconfined bool) string {
-	typ := lookupScalar(sc, "seccompProfile", "type")
+	typ := manifest.LookupScalar(sc, "seccompProfile", "type")
 	switch {
 	case typ == "RuntimeDefault" || typ == "Localhost":
 		return ""

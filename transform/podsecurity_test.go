@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	_ "github.com/chartsec/chartsec-harden/internal/golden"
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -572,13 +573,13 @@ spec:
 			t.Fatal(err)
 		}
 	}
-	installer := yaml.NewRNode(lookupSeq(pod, "spec", "initContainers")[0])
-	if uid := lookupScalar(installer, "securityContext", "runAsUser"); uid != "0" {
+	installer := yaml.NewRNode(manifest.LookupSeq(pod, "spec", "initContainers")[0])
+	if uid := manifest.LookupScalar(installer, "securityContext", "runAsUser"); uid != "0" {
 		t.Fatalf("the exempt container's runAsUser became %q", uid)
 	}
-	nonRoot := lookupScalar(installer, "securityContext", "runAsNonRoot")
+	nonRoot := manifest.LookupScalar(installer, "securityContext", "runAsNonRoot")
 	if nonRoot == "" {
-		nonRoot = lookupScalar(pod, "spec", "securityContext", "runAsNonRoot")
+		nonRoot = manifest.LookupScalar(pod, "spec", "securityContext", "runAsNonRoot")
 	}
 	if nonRoot == "true" {
 		t.Errorf("the exempt root container runs with runAsNonRoot: true; the kubelet will not start it:\n%s", pod.MustString())

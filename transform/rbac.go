@@ -3,6 +3,7 @@ package transform
 import (
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -70,11 +71,11 @@ func isRBAC(n *yaml.RNode, kinds ...string) bool {
 // system:serviceaccounts[:<namespace>] groups.
 func boundAccounts(binding *yaml.RNode) []saRef {
 	var out []saRef
-	for _, s := range lookupSeq(binding, "subjects") {
+	for _, s := range manifest.LookupSeq(binding, "subjects") {
 		sub := yaml.NewRNode(s)
-		switch kind, name := lookupScalar(sub, "kind"), lookupScalar(sub, "name"); {
+		switch kind, name := manifest.LookupScalar(sub, "kind"), manifest.LookupScalar(sub, "name"); {
 		case kind == "ServiceAccount":
-			out = append(out, saRef{lookupScalar(sub, "namespace"), name})
+			out = append(out, saRef{manifest.LookupScalar(sub, "namespace"), name})
 		case kind == "Group" && name == "system:serviceaccounts":
 			out = append(out, saRef{"", "*"})
 		case kind == "Group" && strings.HasPrefix(name, "system:serviceaccounts:"):
@@ -87,7 +88,7 @@ func boundAccounts(binding *yaml.RNode) []saRef {
 // ServiceAccount is the name of the account the pods run as.
 func (w *Workload) ServiceAccount() string {
 	for _, f := range []string{"serviceAccountName", "serviceAccount"} {
-		if sa := lookupScalar(w.Spec, f); sa != "" {
+		if sa := manifest.LookupScalar(w.Spec, f); sa != "" {
 			return sa
 		}
 	}

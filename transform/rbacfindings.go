@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -76,12 +77,12 @@ type policyRule struct {
 
 func readRules(role *yaml.RNode) []policyRule {
 	var out []policyRule
-	for _, r := range lookupSeq(role, "rules") {
+	for _, r := range manifest.LookupSeq(role, "rules") {
 		rn := yaml.NewRNode(r)
 		out = append(out, policyRule{
-			groups: scalars(lookupSeq(rn, "apiGroups")), resources: scalars(lookupSeq(rn, "resources")),
-			verbs: scalars(lookupSeq(rn, "verbs")), names: scalars(lookupSeq(rn, "resourceNames")),
-			urls: scalars(lookupSeq(rn, "nonResourceURLs")),
+			groups: scalars(manifest.LookupSeq(rn, "apiGroups")), resources: scalars(manifest.LookupSeq(rn, "resources")),
+			verbs: scalars(manifest.LookupSeq(rn, "verbs")), names: scalars(manifest.LookupSeq(rn, "resourceNames")),
+			urls: scalars(manifest.LookupSeq(rn, "nonResourceURLs")),
 		})
 	}
 	return out
@@ -377,8 +378,8 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			if r.kind == "Role" {
 				r.namespace = namespaceOf(n)
 			}
-			r.aggregating = len(lookupSeq(n, "aggregationRule", "clusterRoleSelectors")) > 0
-			for k := range labelMap(labelPairs(lookupMap(n, "metadata", "labels"))) {
+			r.aggregating = len(manifest.LookupSeq(n, "aggregationRule", "clusterRoleSelectors")) > 0
+			for k := range labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels"))) {
 				if strings.HasPrefix(k, "rbac.authorization.k8s.io/aggregate-to-") {
 					r.userFacing = true
 				}
@@ -386,9 +387,9 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			roles = append(roles, r)
 		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
 			b := &rbacBinding{node: n, cluster: kindOf(n) == "ClusterRoleBinding", namespace: namespaceOf(n), accounts: accounts[n.YNode()]}
-			for _, s := range lookupSeq(n, "subjects") {
+			for _, s := range manifest.LookupSeq(n, "subjects") {
 				sub := yaml.NewRNode(s)
-				if k, name := lookupScalar(sub, "kind"), lookupScalar(sub, "name"); k != "ServiceAccount" && !strings.HasPrefix(name, "system:serviceaccounts") {
+				if k, name := manifest.LookupScalar(sub, "kind"), manifest.LookupScalar(sub, "name"); k != "ServiceAccount" && !strings.HasPrefix(name, "system:serviceaccounts") {
 					b.others = append(b.others, k+" "+name)
 				}
 			}
@@ -414,7 +415,7 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	builtins := map[*rbacBinding]*rbacRole{}
 	for _, b := range bindings {
 		b.workloads = reachedBy(b.accounts, workloads, bySA, order)
-		refKind, refName := lookupScalar(b.node, "roleRef", "kind"), lookupScalar(b.node, "roleRef", "name")
+		refKind, refName := manifest.LookupScalar(b.node, "roleRef", "kind"), manifest.LookupScalar(b.node, "roleRef", "name")
 		found := false
 		for _, r := range byRef[refKind+"/"+refName] {
 			if refKind == "ClusterRole" || sameNamespace(r.namespace, b.namespace) {
@@ -483,13 +484,13 @@ func aggregate(roles []*rbacRole) {
 		if !agg.aggregating {
 			continue
 		}
-		for _, sel := range lookupSeq(agg.node, "aggregationRule", "clusterRoleSelectors") {
+		for _, sel := range manifest.LookupSeq(agg.node, "aggregationRule", "clusterRoleSelectors") {
 			s := parseSelector(yaml.NewRNode(sel))
 			if s == nil || s.empty() {
 				continue
 			}
 			for _, r := range roles {
-				if r != agg && r.kind == "ClusterRole" && s.matches(labelMap(labelPairs(lookupMap(r.node, "metadata", "labels")))) {
+				if r != agg && r.kind == "ClusterRole" && s.matches(labelMap(labelPairs(manifest.LookupMap(r.node, "metadata", "labels")))) {
 					agg.rules = append(agg.rules, r.rules...)
 					r.aggregated = true
 				}

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -97,8 +98,8 @@ func (f Resources) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 }
 
 func (f Resources) fill(w *Workload, c Container, key, defReq, defLim string) {
-	res := lookupMap(c.Node, "resources")
-	reqSet, limSet := lookupScalar(res, "requests", key), lookupScalar(res, "limits", key)
+	res := manifest.LookupMap(c.Node, "resources")
+	reqSet, limSet := manifest.LookupScalar(res, "requests", key), manifest.LookupScalar(res, "limits", key)
 	req, lim := quantity(reqSet), quantity(limSet)
 	if reqSet == "" && defReq != "" {
 		v := resource.MustParse(defReq)

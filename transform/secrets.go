@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -50,7 +51,7 @@ func (f Secrets) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 		var keys int
 		for _, field := range []string{"data", "stringData"} {
-			if m := lookupMap(n, field); m != nil {
+			if m := manifest.LookupMap(n, field); m != nil {
 				keys += len(m.YNode().Content) / 2
 			}
 		}
@@ -62,10 +63,10 @@ func (f Secrets) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	}
 	for _, w := range f.Scope.Workloads(nodes, ControlSecrets) {
 		for _, c := range w.ContainersFor(ControlSecrets) {
-			for _, e := range lookupSeq(c.Node, "env") {
+			for _, e := range manifest.LookupSeq(c.Node, "env") {
 				env := yaml.NewRNode(e)
-				name := lookupScalar(env, "name")
-				if credentialName.MatchString(name) && literalCredential(name, lookupScalar(env, "value")) {
+				name := manifest.LookupScalar(env, "name")
+				if credentialName.MatchString(name) && literalCredential(name, manifest.LookupScalar(env, "value")) {
 					w.Found(ControlSecrets, "literalEnv", report.Warning, c.Name,
 						"environment variable "+name+" has a literal value that looks like a credential (value not shown); use valueFrom.secretKeyRef")
 				}

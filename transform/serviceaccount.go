@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -112,11 +113,11 @@ func (f ServiceAccount) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			w.Changed(ControlServiceAccount, "added", "", "ServiceAccount "+name+" added, with automountServiceAccountToken: false")
 		}
 		setScalar(w.Spec, "serviceAccountName", strNode(name))
-		if lookupScalar(w.Spec, "serviceAccount") != "" {
+		if manifest.LookupScalar(w.Spec, "serviceAccount") != "" {
 			setScalar(w.Spec, "serviceAccount", strNode(name)) // the deprecated alias must agree
 		}
 		note := ""
-		if len(lookupSeq(w.Spec, "imagePullSecrets")) == 0 {
+		if len(manifest.LookupSeq(w.Spec, "imagePullSecrets")) == 0 {
 			note = "; imagePullSecrets attached to the namespace's default ServiceAccount do not carry over (list them under images.pullSecrets)"
 		}
 		w.Changed(ControlServiceAccount, "perWorkload", "",

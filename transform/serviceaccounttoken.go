@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -80,7 +81,7 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 		if kindOf(n) != "ServiceAccount" || apiVersionOf(n) != "v1" || f.Scope.DocSkips(n, ControlServiceAccountToken) {
 			continue
 		}
-		if lookupScalar(n, "automountServiceAccountToken") != "" || needsAPI(namespaceOf(n), nameOf(n)) {
+		if manifest.LookupScalar(n, "automountServiceAccountToken") != "" || needsAPI(namespaceOf(n), nameOf(n)) {
 			continue
 		}
 		setScalar(n, "automountServiceAccountToken", boolNode(false))
@@ -88,7 +89,7 @@ func (f ServiceAccountToken) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 			"automountServiceAccountToken set to false (no binding in the release names it)")
 	}
 	for _, w := range f.Scope.Workloads(nodes, ControlServiceAccountToken) {
-		if lookupScalar(w.Spec, "automountServiceAccountToken") != "" {
+		if manifest.LookupScalar(w.Spec, "automountServiceAccountToken") != "" {
 			continue
 		}
 		sa := w.ServiceAccount()

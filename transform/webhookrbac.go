@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"github.com/chartsec/chartsec-harden/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -19,7 +20,7 @@ func webhookRegistrars(r *rbacObjects) []saRef {
 			if kind == "Role" {
 				ns = namespaceOf(n)
 			} else {
-				writers = append(writers, labelMap(labelPairs(lookupMap(n, "metadata", "labels"))))
+				writers = append(writers, labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels"))))
 			}
 			roles[kind+"/"+ns+"/"+nameOf(n)] = true
 		}
@@ -30,8 +31,8 @@ func webhookRegistrars(r *rbacObjects) []saRef {
 		if kindOf(n) != "ClusterRole" {
 			continue
 		}
-		for _, sel := range lookupSeq(n, "aggregationRule", "clusterRoleSelectors") {
-			want := labelPairs(lookupMap(yaml.NewRNode(sel), "matchLabels"))
+		for _, sel := range manifest.LookupSeq(n, "aggregationRule", "clusterRoleSelectors") {
+			want := labelPairs(manifest.LookupMap(yaml.NewRNode(sel), "matchLabels"))
 			for _, labels := range writers {
 				if len(want) > 0 && (&labelSelector{matchLabels: want}).matches(labels) {
 					roles["ClusterRole//"+nameOf(n)] = true
@@ -41,11 +42,11 @@ func webhookRegistrars(r *rbacObjects) []saRef {
 	}
 	var out []saRef
 	for _, n := range r.bindings {
-		refKind, ns := lookupScalar(n, "roleRef", "kind"), ""
+		refKind, ns := manifest.LookupScalar(n, "roleRef", "kind"), ""
 		if refKind == "Role" {
 			ns = namespaceOf(n)
 		}
-		if roles[refKind+"/"+ns+"/"+lookupScalar(n, "roleRef", "name")] {
+		if roles[refKind+"/"+ns+"/"+manifest.LookupScalar(n, "roleRef", "name")] {
 			out = append(out, r.accounts[n.YNode()]...)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -274,12 +275,12 @@ func (s *Scope) readWorkload(doc *yaml.RNode) *Workload {
 	}
 	tmpl := doc
 	if len(p) > 0 {
-		tmpl = lookupMap(doc, p...)
+		tmpl = manifest.LookupMap(doc, p...)
 	}
 	if tmpl == nil {
 		return nil
 	}
-	spec := lookupMap(tmpl, "spec")
+	spec := manifest.LookupMap(tmpl, "spec")
 	if spec == nil {
 		return nil
 	}
@@ -288,7 +289,7 @@ func (s *Scope) readWorkload(doc *yaml.RNode) *Workload {
 	_, w.Hook = annotations(doc)["helm.sh/hook"]
 	if rp := s.replicasPath(apiVersion, kind); rp != nil {
 		w.Replicas = 1
-		if r := lookupNumber(doc, rp...); r != "" {
+		if r := manifest.LookupNumber(doc, rp...); r != "" {
 			w.Replicas = atoiOr(r, 1)
 		}
 	}
@@ -383,11 +384,11 @@ func addControls(set map[string]bool, list string) {
 }
 
 func annotations(n *yaml.RNode) map[string]string {
-	meta := lookupMap(n, "metadata")
+	meta := manifest.LookupMap(n, "metadata")
 	if meta == nil {
 		return nil
 	}
-	ann := lookupMap(meta, "annotations")
+	ann := manifest.LookupMap(meta, "annotations")
 	if ann == nil {
 		return nil
 	}
@@ -443,7 +444,7 @@ func (w *Workload) Containers() []Container {
 				continue
 			}
 			rn := yaml.NewRNode(c)
-			out = append(out, Container{Node: rn, Name: lookupScalar(rn, "name"), Kind: k})
+			out = append(out, Container{Node: rn, Name: manifest.LookupScalar(rn, "name"), Kind: k})
 		}
 	}
 	return out
@@ -488,8 +489,8 @@ func (w *Workload) hostFeatures() []hostFeature {
 	}
 	if vols := w.Spec.Field("volumes"); vols != nil {
 		for _, v := range vols.Value.YNode().Content {
-			if lookupMap(yaml.NewRNode(v), "hostPath") != nil {
-				out = append(out, hostFeature{what: "hostPath volume " + lookupScalar(yaml.NewRNode(v), "name")})
+			if manifest.LookupMap(yaml.NewRNode(v), "hostPath") != nil {
+				out = append(out, hostFeature{what: "hostPath volume " + manifest.LookupScalar(yaml.NewRNode(v), "name")})
 			}
 		}
 	}
@@ -497,14 +498,14 @@ func (w *Workload) hostFeatures() []hostFeature {
 		if isTrue(c.Node, "securityContext", "privileged") {
 			out = append(out, hostFeature{"privileged container " + c.Name, c.Name})
 		}
-		for _, a := range lookupSeq(c.Node, "securityContext", "capabilities", "add") {
+		for _, a := range manifest.LookupSeq(c.Node, "securityContext", "capabilities", "add") {
 			if name := normalizeCap(a.Value); !baselineCapabilities[name] {
 				out = append(out, hostFeature{"capability " + name + " added to container " + c.Name, c.Name})
 			}
 		}
 		if ports := c.Node.Field("ports"); ports != nil {
 			for _, p := range ports.Value.YNode().Content {
-				if hp := lookupNumber(yaml.NewRNode(p), "hostPort"); hp != "" && hp != "0" {
+				if hp := manifest.LookupNumber(yaml.NewRNode(p), "hostPort"); hp != "" && hp != "0" {
 					out = append(out, hostFeature{"hostPort " + hp + " on container " + c.Name, c.Name})
 				}
 			}
@@ -524,7 +525,7 @@ var baselineCapabilities = map[string]bool{
 // Windows reports whether the pod runs on Windows, where the Linux
 // security fields do not apply.
 func (w *Workload) Windows() bool {
-	return lookupScalar(w.Spec, "os", "name") == "windows"
+	return manifest.LookupScalar(w.Spec, "os", "name") == "windows"
 }
 
 // Changed records a change the filter made.

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"path"
 	"regexp"
@@ -150,7 +151,7 @@ func (f WritableDirs) pathsFor(c Container) []string {
 		}
 	}
 	add(f.Paths)
-	image := lookupScalar(c.Node, "image")
+	image := manifest.LookupScalar(c.Node, "image")
 	for _, r := range f.Rules {
 		if globMatch(r.Container, c.Name) && globMatch(r.Image, image) {
 			add(r.Paths)
@@ -162,8 +163,8 @@ func (f WritableDirs) pathsFor(c Container) []string {
 // mountedAt reports whether the container mounts a volume at p or at a
 // parent of p.
 func mountedAt(c *yaml.RNode, p string) bool {
-	for _, m := range lookupSeq(c, "volumeMounts") {
-		mp := lookupScalar(yaml.NewRNode(m), "mountPath")
+	for _, m := range manifest.LookupSeq(c, "volumeMounts") {
+		mp := manifest.LookupScalar(yaml.NewRNode(m), "mountPath")
 		if mp == "" {
 			continue
 		}
@@ -187,7 +188,7 @@ func (f WritableDirs) addVolume(spec *yaml.RNode, p string) string {
 	vols := ensureSeq(spec, "volumes")
 	taken := map[string]bool{}
 	for _, v := range vols.Content {
-		taken[lookupScalar(yaml.NewRNode(v), "name")] = true
+		taken[manifest.LookupScalar(yaml.NewRNode(v), "name")] = true
 	}
 	name := base
 	for i := 2; taken[name]; i++ {

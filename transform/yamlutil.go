@@ -7,96 +7,15 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// lookupMap returns the mapping at path under n, or nil.
-func lookupMap(n *yaml.RNode, path ...string) *yaml.RNode {
-	v := lookup(n, path...)
-	if v == nil || v.YNode().Kind != yaml.MappingNode {
-		return nil
-	}
-	return v
-}
-
-// lookupSeq returns the items of the sequence at path under n.
-func lookupSeq(n *yaml.RNode, path ...string) []*yaml.Node {
-	v := lookupNode(n, path...)
-	if v == nil || v.Kind != yaml.SequenceNode {
-		return nil
-	}
-	return v.Content
-}
-
-// lookupScalar returns the scalar value at path under n, or "".
-func lookupScalar(n *yaml.RNode, path ...string) string {
-	v := lookupNode(n, path...)
-	if v == nil || v.Kind != yaml.ScalarNode || v.Tag == yaml.NodeTagNull {
-		return ""
-	}
-	return v.Value
-}
-
-// lookupBool reads a bool field as Kubernetes does: under YAML 1.1, plain
-// True, yes, On and y are true, False, no, Off and n false. set is false
-// when the field is missing or null (a quoted "true" is a string, which
-// the API server refuses for a bool field, and CheckTypes refuses first).
-func lookupBool(n *yaml.RNode, path ...string) (value, set bool) {
-	return manifest.Bool(lookupNode(n, path...))
-}
-
 // isTrue and isFalse report whether a bool field is set to that value.
 func isTrue(n *yaml.RNode, path ...string) bool {
-	v, set := lookupBool(n, path...)
+	v, set := manifest.LookupBool(n, path...)
 	return set && v
 }
 
 func isFalse(n *yaml.RNode, path ...string) bool {
-	v, set := lookupBool(n, path...)
+	v, set := manifest.LookupBool(n, path...)
 	return set && !v
-}
-
-// lookupNumber reads an integer field as Kubernetes does (YAML 1.1: 0x1F,
-// 0755 and 1_000 are numbers) and returns it in decimal, so that "0" is
-// root however the chart spelled it; "" when unset, the value as written
-// when it is no integer.
-func lookupNumber(n *yaml.RNode, path ...string) string {
-	v := lookupNode(n, path...)
-	if v == nil || v.Kind != yaml.ScalarNode || manifest.Resolve11(v) == manifest.Null11 {
-		return ""
-	}
-	if i, ok := manifest.Int(v); ok {
-		return strconv.FormatInt(i, 10)
-	}
-	return v.Value
-}
-
-func lookup(n *yaml.RNode, path ...string) *yaml.RNode {
-	if v := lookupNode(n, path...); v != nil {
-		return yaml.NewRNode(v)
-	}
-	return nil
-}
-
-// lookupNode is the node at path under n, or nil: lookup without the
-// allocations of kyaml's Field, which the filters call for every field of
-// every workload.
-func lookupNode(n *yaml.RNode, path ...string) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	cur := n.YNode()
-	for _, p := range path {
-		if cur == nil || cur.Kind != yaml.MappingNode {
-			return nil
-		}
-		var next *yaml.Node
-		for i := 0; i+1 < len(cur.Content); i += 2 {
-			if cur.Content[i].Value == p {
-				next = cur.Content[i+1]
-				break
-			}
-		}
-		cur = next
-	}
-	return cur
 }
 
 // ensureMap returns the mapping at key under n, creating it (at the end of
@@ -192,7 +111,7 @@ func scalarIn(seq []*yaml.Node, v string) bool {
 // Safe readers of a document's identity. kyaml's GetName and friends
 // panic on a document whose metadata is not a mapping; input is untrusted.
 
-func kindOf(n *yaml.RNode) string       { return lookupScalar(n, "kind") }
-func apiVersionOf(n *yaml.RNode) string { return lookupScalar(n, "apiVersion") }
-func nameOf(n *yaml.RNode) string       { return lookupScalar(n, "metadata", "name") }
-func namespaceOf(n *yaml.RNode) string  { return lookupScalar(n, "metadata", "namespace") }
+func kindOf(n *yaml.RNode) string       { return manifest.LookupScalar(n, "kind") }
+func apiVersionOf(n *yaml.RNode) string { return manifest.LookupScalar(n, "apiVersion") }
+func nameOf(n *yaml.RNode) string       { return manifest.LookupScalar(n, "metadata", "name") }
+func namespaceOf(n *yaml.RNode) string  { return manifest.LookupScalar(n, "metadata", "namespace") }
