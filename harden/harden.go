@@ -74,8 +74,7 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 	before := make([]manifest.Fingerprint, len(docs))
 	err = manifest.Parallel(len(docs), func(i int) error {
 		if d := docs[i]; d.Node != nil {
-			var fp manifest.Fingerprinter
-			before[i] = fp.Sum(d.Node.YNode())
+			before[i] = manifest.FingerprintOf(d.Node.YNode())
 		}
 		return nil
 	})
@@ -132,8 +131,7 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 	changed := make([][]byte, len(docs)) // nil: unchanged
 	err = manifest.Parallel(len(docs), func(i int) (err error) {
 		d := docs[i]
-		var fp manifest.Fingerprinter
-		if d.Node == nil || before[i] == fp.Sum(d.Node.YNode()) {
+		if d.Node == nil || before[i] == manifest.FingerprintOf(d.Node.YNode()) {
 			return nil
 		}
 		if changed[i], err = d.Encode(); err != nil {

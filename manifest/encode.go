@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -87,31 +89,53 @@ func keepLineComments(n *yaml.Node) {
 // ones changed (a copy doubled the memory of the parsed documents).
 type Fingerprint [sha256.Size]byte
 
-// Fingerprinter computes fingerprints, reusing its buffer.
-type Fingerprinter struct{ buf []byte }
-
-// Sum is n's fingerprint; a nil tree has the zero one.
-func (f *Fingerprinter) Sum(n *yaml.Node) Fingerprint {
+// FingerprintOf is n's fingerprint; a nil tree has the zero one.
+func FingerprintOf(n *yaml.Node) Fingerprint {
 	if n == nil {
 		return Fingerprint{}
 	}
-	f.buf = appendTree(f.buf[:0], n)
-	return sha256.Sum256(f.buf)
+	f := fingerprinters.Get().(*fingerprinter)
+	defer fingerprinters.Put(f)
+	f.h.Reset()
+	f.buf = f.buf[:0]
+	f.add(n)
+	f.h.Write(f.buf)
+	var sum Fingerprint
+	f.h.Sum(sum[:0])
+	return sum
 }
 
-// appendTree writes n as length-prefixed fields, so that different trees
-// never write the same bytes. Tags are compared by their short form
-// (!!int and tag:yaml.org,2002:int are one tag).
-func appendTree(b []byte, n *yaml.Node) []byte {
+// fingerprinter hashes a tree through a small buffer.
+type fingerprinter struct {
+	h   hash.Hash
+	buf []byte
+}
+
+var fingerprinters = sync.Pool{New: func() any {
+	return &fingerprinter{h: sha256.New(), buf: make([]byte, 0, 8192)}
+}}
+
+func (f *fingerprinter) add(n *yaml.Node) {
+	if len(f.buf) > 4096 {
+		f.h.Write(f.buf)
+		f.buf = f.buf[:0]
+	}
+	f.buf = appendNode(f.buf, n)
+	for _, c := range n.Content {
+		f.add(c)
+	}
+}
+
+// appendNode writes n's own fields, length-prefixed so that different
+// trees never write the same bytes, and the number of its children. Tags
+// are compared by their short form (!!int and tag:yaml.org,2002:int are
+// one tag).
+func appendNode(b []byte, n *yaml.Node) []byte {
 	b = append(b, byte(n.Kind))
 	b = binary.AppendUvarint(b, uint64(n.Style))
 	for _, s := range [...]string{n.ShortTag(), n.Value, n.HeadComment, n.LineComment, n.FootComment} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	b = binary.AppendUvarint(b, uint64(len(n.Content)))
-	for _, c := range n.Content {
-		b = appendTree(b, c)
-	}
-	return b
+	return binary.AppendUvarint(b, uint64(len(n.Content)))
 }

@@ -24,21 +24,45 @@ type scanned struct {
 	apiVersion, kind, name, namespace, source string
 }
 
+// where tells a mapping that holds a field scanBlock reads.
+type where int
+
+const (
+	elsewhere where = iota
+	atRoot
+	atMetadata
+	atAnnotations
+)
+
+// under is where the mapping that is the value of key in a mapping at w
+// is.
+func (w where) under(key []byte) where {
+	switch {
+	case w == atRoot && string(key) == "metadata":
+		return atMetadata
+	case w == atMetadata && string(key) == "annotations":
+		return atAnnotations
+	}
+	return elsewhere
+}
+
 // level is an open block collection.
 type level struct {
-	col  int
-	seq  bool
-	path string // keys from the root, "" for the root mapping; lists add "[]"
+	col int
+	seq bool
+	at  where
 	// indentless is a list at the column of the key it is the value of.
 	indentless bool
-	// keys are the mapping's keys so far; seen holds them too once
-	// there are many.
-	keys [][]byte
+	// keys is where the mapping's keys start in the scanner's keys; seen
+	// holds them once there are many.
+	keys int
 	seen map[string]bool
 }
 
-// has reports whether the mapping has key already, and adds it.
-func (l *level) has(key []byte) bool {
+// has reports whether the mapping on top of the stack has key already,
+// and adds it.
+func (s *scanner) has(key []byte) bool {
+	l := &s.stack[len(s.stack)-1]
 	if l.seen != nil {
 		if l.seen[string(key)] {
 			return true
@@ -46,30 +70,43 @@ func (l *level) has(key []byte) bool {
 		l.seen[string(key)] = true
 		return false
 	}
-	for _, k := range l.keys {
+	for _, k := range s.keys[l.keys:] {
 		if bytes.Equal(k, key) {
 			return true
 		}
 	}
-	l.keys = append(l.keys, key)
-	if len(l.keys) > 32 {
-		l.seen = make(map[string]bool, 2*len(l.keys))
-		for _, k := range l.keys {
+	s.keys = append(s.keys, key)
+	if len(s.keys)-l.keys > 32 {
+		l.seen = make(map[string]bool, 2*(len(s.keys)-l.keys))
+		for _, k := range s.keys[l.keys:] {
 			l.seen[string(k)] = true
 		}
 	}
 	return false
 }
 
+// push opens a collection.
+func (s *scanner) push(l level) {
+	l.keys = len(s.keys)
+	s.stack = append(s.stack, l)
+}
+
+// pop closes the innermost collection.
+func (s *scanner) pop() {
+	s.keys = s.keys[:s.stack[len(s.stack)-1].keys]
+	s.stack = s.stack[:len(s.stack)-1]
+}
+
 // scanner is scanBlock's state.
 type scanner struct {
 	stack []level
+	keys  [][]byte // the keys of the open mappings
 	// nest is the column of the entry (key or list item) whose value is
 	// still to come on the next, more indented lines; -1 when none.
 	nest int
-	// child is the path the collection nest opens gets; nestWanted
-	// tells the value is a field scanBlock reads.
-	child      string
+	// child is where the collection nest opens is; nestWanted tells
+	// the value is a field scanBlock reads.
+	child      where
 	nestWanted bool
 	// cont is the column of the entry whose plain scalar more indented
 	// lines continue; -1 when none. closed tells a comment ended it, and
@@ -224,7 +261,7 @@ func (s *scanner) entry(col int, rest, after []byte) (int, bool) {
 		if s.nestWanted || rest[0] == '|' || rest[0] == '>' {
 			return 0, false
 		}
-		return s.value(at, rest, "", "", after)
+		return s.value(at, rest, elsewhere, nil, after)
 	}
 	if !s.place(col, item) {
 		return 0, false
@@ -238,22 +275,21 @@ func (s *scanner) entry(col int, rest, after []byte) (int, bool) {
 	}
 	// "- value", or "- key: value": a mapping whose first key follows the
 	// dash. A list directly in a list is left to yaml.v3.
-	path := s.stack[len(s.stack)-1].path + "[]"
 	v := rest[1:]
 	vcol := col + 1 + indentOf(v)
 	v = v[indentOf(v):]
 	switch {
 	case len(v) == 0 || v[0] == '#':
-		s.nest, s.child, s.nestWanted = col, path, false
+		s.nest, s.child, s.nestWanted = col, elsewhere, false
 		return 0, true
 	case v[0] == '-' && (len(v) == 1 || v[1] == ' '):
 		return 0, false
 	}
 	if k, val, isKey := splitKey(v); isKey {
-		s.stack = append(s.stack, level{col: vcol, path: path})
+		s.push(level{col: vcol})
 		return s.keyValue(vcol, k, val, after)
 	}
-	return s.value(col, v, path, "", after)
+	return s.value(col, v, elsewhere, nil, after)
 }
 
 // place finds the collection an entry at col belongs to, closing deeper
@@ -266,16 +302,16 @@ func (s *scanner) place(col int, item bool) bool {
 		if col != 0 || item {
 			return false // the root is a mapping at column 0
 		}
-		s.stack = append(s.stack, level{col: 0})
+		s.push(level{col: 0, at: atRoot})
 		return true
 	case nest >= 0 && col > nest:
 		// The first entry of a nested collection.
-		s.stack = append(s.stack, level{col: col, seq: item, path: s.child})
+		s.push(level{col: col, seq: item, at: s.child})
 		return true
 	case nest >= 0 && col == nest && item:
 		// A list at the column of the key it is the value of.
 		if top := s.stack[len(s.stack)-1]; !top.seq && top.col == col {
-			s.stack = append(s.stack, level{col: col, seq: true, indentless: true, path: s.child})
+			s.push(level{col: col, seq: true, indentless: true})
 			return true
 		}
 		return false
@@ -291,7 +327,7 @@ func (s *scanner) place(col int, item bool) bool {
 		case !top.seq || !top.indentless:
 			return false
 		}
-		s.stack = s.stack[:len(s.stack)-1]
+		s.pop()
 	}
 	return false
 }
@@ -427,53 +463,47 @@ func trailing(rest []byte) bool {
 
 // keyValue adds a key to the mapping at col and reads its value.
 func (s *scanner) keyValue(col int, key, val, after []byte) (int, bool) {
-	top := &s.stack[len(s.stack)-1]
-	if top.seq || top.col != col || top.has(key) {
+	top := s.stack[len(s.stack)-1]
+	if top.seq || top.col != col || s.has(key) {
 		return 0, false // a duplicate key: yaml.v3's tree gets the message right
 	}
-	path := top.path
 	val = val[indentOf(val):]
 	if len(val) == 0 || val[0] == '#' {
-		s.nest, s.child, s.nestWanted = col, path+"."+string(key), wanted(path, string(key))
+		s.nest, s.child, s.nestWanted = col, top.at.under(key), wanted(top.at, key)
 		return 0, true
 	}
-	return s.value(col, val, path, string(key), after)
+	return s.value(col, val, top.at, key, after)
 }
 
-// wanted reports whether the value at path and key is a field scanBlock
-// reads.
-func wanted(path, key string) bool {
-	switch path {
-	case "":
-		return key == "apiVersion" || key == "kind"
-	case ".metadata":
-		return key == "name" || key == "namespace"
-	case ".metadata.annotations":
-		return key == HelmFilenameAnnotation
+// field is the field scanBlock reads that key names in a mapping at w,
+// or nil.
+func (f *scanned) field(w where, key []byte) *string {
+	switch {
+	case w == atRoot && string(key) == "apiVersion":
+		return &f.apiVersion
+	case w == atRoot && string(key) == "kind":
+		return &f.kind
+	case w == atMetadata && string(key) == "name":
+		return &f.name
+	case w == atMetadata && string(key) == "namespace":
+		return &f.namespace
+	case w == atAnnotations && string(key) == HelmFilenameAnnotation:
+		return &f.source
 	}
-	return false
+	return nil
 }
 
-// set records a field scanBlock reads.
-func (f *scanned) set(path, key, value string) {
-	switch path + "." + key {
-	case ".apiVersion":
-		f.apiVersion = value
-	case ".kind":
-		f.kind = value
-	case ".metadata.name":
-		f.name = value
-	case ".metadata.namespace":
-		f.namespace = value
-	default:
-		f.source = value
-	}
+// wanted reports whether key in a mapping at w is a field scanBlock reads.
+func wanted(w where, key []byte) bool {
+	var f scanned
+	return f.field(w, key) != nil
 }
 
 // value reads the scalar value of the entry at col: plain, quoted on one
 // line, an empty flow collection, or a "|"/">" block.
-func (s *scanner) value(col int, v []byte, path, key string, after []byte) (int, bool) {
-	want := key != "" && wanted(path, key)
+func (s *scanner) value(col int, v []byte, w where, key, after []byte) (int, bool) {
+	field := s.f.field(w, key)
+	want := field != nil
 	switch v[0] {
 	case '"', '\'':
 		end := quotedEnd(v)
@@ -491,7 +521,7 @@ func (s *scanner) value(col int, v []byte, path, key string, after []byte) (int,
 			if bytes.IndexByte(text, '\\') >= 0 && v[0] == '"' || bytes.IndexByte(text, '\'') >= 0 && v[0] == '\'' {
 				return 0, false
 			}
-			s.f.set(path, key, string(text))
+			*field = string(text)
 		}
 		return 0, true
 	case '|', '>':
@@ -519,7 +549,7 @@ func (s *scanner) value(col int, v []byte, path, key string, after []byte) (int,
 		return 0, false
 	}
 	if want {
-		s.f.set(path, key, string(v[:n]))
+		*field = string(v[:n])
 	}
 	// More indented lines may continue it.
 	s.cont, s.wanted = col, want
