@@ -11,11 +11,12 @@ import (
 // each only to check that it is well-formed was most of the time and the
 // peak memory of a run. scanBlock checks a document line by line instead,
 // for the YAML such documents are written in: block mappings and lists
-// indented with spaces, one-line or multi-line plain scalars, one-line
-// quoted scalars, "|" and ">" blocks, "#" comments. Anything outside that
-// (flow collections, anchors, tags, escapes it does not know, tabs,
-// control characters, odd indentation) makes it decline, and yaml.v3
-// parses the document as before. FuzzScanBlock holds it to yaml.v3: what
+// indented with spaces, plain and quoted scalars over one or more lines,
+// "|" and ">" blocks, one-line flow lists of scalars, "{}", "#" comments.
+// Anything outside that (other flow collections, anchors, aliases, tags,
+// merge keys, tabs in indentation, control characters, CR line ends, odd
+// indentation, duplicate keys) makes it decline, and yaml.v3 parses the
+// document as before. FuzzScanBlock holds it to yaml.v3: what
 // it accepts, yaml.v3 parses into one mapping without duplicate keys, with
 // the same kind, apiVersion, name, namespace and Helm 4 file annotation.
 
@@ -124,12 +125,8 @@ func scanBlock(text []byte) (scanned, bool) {
 	}
 	s := scanner{nest: -1, cont: -1}
 	for pos := 0; pos < len(text); {
-		end := bytes.IndexByte(text[pos:], '\n')
-		if end < 0 {
-			end = len(text) - pos
-		}
-		line := text[pos : pos+end]
-		pos += end + 1
+		var line []byte
+		line, pos = nextLine(text, pos)
 		col := indentOf(line)
 		rest := line[col:]
 		if len(rest) == 0 {
@@ -155,7 +152,7 @@ func scanBlock(text []byte) (scanned, bool) {
 			continue
 		}
 		s.cont, s.closed, s.wanted = -1, false, false
-		n, ok := s.entry(col, rest, text[min(pos, len(text)):])
+		n, ok := s.entry(col, rest, text[pos:])
 		if !ok {
 			return scanned{}, false
 		}
@@ -431,12 +428,8 @@ func escapeLen(e []byte) int {
 // indented than col, up to the one that closes it.
 func quotedLines(text []byte, col int, q byte) (int, bool) {
 	for pos := 0; pos < len(text); {
-		end := bytes.IndexByte(text[pos:], '\n')
-		if end < 0 {
-			end = len(text) - pos
-		}
-		line := text[pos : pos+end]
-		pos += end + 1
+		var line []byte
+		line, pos = nextLine(text, pos)
 		n := indentOf(line)
 		if n == len(line) {
 			continue
@@ -448,7 +441,7 @@ func quotedLines(text []byte, col int, q byte) (int, bool) {
 		case c == -2:
 			return 0, false
 		case c >= 0:
-			return min(pos, len(text)), trailing(line[n+c:])
+			return pos, trailing(line[n+c:])
 		}
 	}
 	return 0, false
@@ -572,13 +565,8 @@ func blockHeader(h []byte) bool {
 // indented than the block's first but more than col, are left to yaml.v3.
 func blockBody(text []byte, col int) (int, bool) {
 	indent := -1
-	pos := 0
-	for pos < len(text) {
-		end := bytes.IndexByte(text[pos:], '\n')
-		if end < 0 {
-			end = len(text) - pos
-		}
-		line := text[pos : pos+end]
+	for pos := 0; pos < len(text); {
+		line, next := nextLine(text, pos)
 		n := indentOf(line)
 		switch {
 		case n == len(line): // blank
@@ -599,9 +587,19 @@ func blockBody(text []byte, col int) (int, bool) {
 		default:
 			return pos, true
 		}
-		pos += end + 1
+		pos = next
 	}
 	return len(text), true
+}
+
+// nextLine is the line of text at pos, without its line feed, and where
+// the next one starts (len(text) after the last).
+func nextLine(text []byte, pos int) (line []byte, next int) {
+	end := bytes.IndexByte(text[pos:], '\n')
+	if end < 0 {
+		return text[pos:], len(text)
+	}
+	return text[pos : pos+end], pos + end + 1
 }
 
 // flowList is the offset past the "]" of a one-line flow list of scalars
