@@ -321,7 +321,7 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 		v.serviceSelectors.add(sel, namespaceOf(svc))
 	}
 	for _, g := range v.groups {
-		v.narrow(g, getsCompanion(s, g.w))
+		v.narrow(g, getsCompanion(g.w))
 	}
 	return v
 }
@@ -401,9 +401,8 @@ func (v *companionView) narrow(g *podGroup, mayLabel bool) {
 // getsCompanion says whether a companion filter may add a document for w:
 // only then may building the view label w's template (the LimitRange and
 // ServiceAccount filters build views too).
-func getsCompanion(s *Scope, w *Workload) bool {
-	on := func(c string) bool { return s.Enabled(c) && !w.Skips(c) }
-	return on(ControlNetworkPolicy) || on(ControlPodDisruptionBudget)
+func getsCompanion(w *Workload) bool {
+	return !w.Skips(ControlNetworkPolicy) || !w.Skips(ControlPodDisruptionBudget)
 }
 
 // PodTemplateLabel marks a pod template whose labels another pod template

@@ -140,7 +140,7 @@ func (f ContainerSecurity) hardenHostLevel(w *Workload, c Container) {
 	if uid == "" {
 		uid = manifest.LookupNumber(w.Spec, "securityContext", "runAsUser")
 	}
-	if uid == "" || uid == "0" || !f.Scope.Enabled(ControlCapabilities) || w.SkipsContainer(ControlCapabilities, c.Name) {
+	if uid == "" || uid == "0" || w.SkipsContainer(ControlCapabilities, c.Name) {
 		return
 	}
 	if !scalarIn(manifest.LookupSeq(c.Node, "securityContext", "capabilities", "drop"), "ALL") {
@@ -155,8 +155,9 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 		setScalar(sc, "allowPrivilegeEscalation", boolNode(false))
 		w.Changed(ControlContainerSecurity, "allowPrivilegeEscalation", c.Name, "allowPrivilegeEscalation set to false")
 	}
-	// runAsNonRoot is identity: a container exempt from podSecurity may run as root.
-	if !w.SkipsContainer(ControlPodSecurity, c.Name) {
+	// runAsNonRoot is identity: a container exempt from podSecurity may run
+	// as root (a run that switches podSecurity off still gets runAsNonRoot).
+	if !w.exemptsContainer(ControlPodSecurity, c.Name) {
 		switch v, set := manifest.LookupBool(sc, "runAsNonRoot"); {
 		case set && v:
 		case set:
@@ -167,7 +168,7 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 			w.Changed(ControlContainerSecurity, "runAsNonRoot", c.Name, "runAsNonRoot set to true")
 		}
 	}
-	if f.Scope.Enabled(ControlReadOnlyRootFilesystem) && !w.SkipsContainer(ControlReadOnlyRootFilesystem, c.Name) && c.Kind != EphemeralContainer {
+	if !w.SkipsContainer(ControlReadOnlyRootFilesystem, c.Name) && c.Kind != EphemeralContainer {
 		switch v, set := manifest.LookupBool(sc, "readOnlyRootFilesystem"); {
 		case set && v:
 		case set:
@@ -190,7 +191,7 @@ func (f ContainerSecurity) harden(w *Workload, c Container) {
 			w.Changed(ControlReadOnlyRootFilesystem, "readOnlyRootFilesystem", c.Name, "readOnlyRootFilesystem set to true")
 		}
 	}
-	if f.Scope.Enabled(ControlCapabilities) && !w.SkipsContainer(ControlCapabilities, c.Name) {
+	if !w.SkipsContainer(ControlCapabilities, c.Name) {
 		f.capabilities(w, c, sc)
 	}
 }

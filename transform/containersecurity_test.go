@@ -544,6 +544,39 @@ spec:
 			},
 		},
 		{
+			name: "podSecurity disabled: runAsNonRoot is still set (only an exemption from podSecurity lets a container run as root)",
+			config: func(c *Config) {
+				c.Disable = []string{ControlPodSecurity, ControlReadOnlyRootFilesystem, ControlCapabilities}
+			},
+			input: `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: web
+    image: example/web:1
+`,
+			expected: `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: web
+    image: example/web:1
+    securityContext:
+      allowPrivilegeEscalation: false
+      runAsNonRoot: true
+`,
+			findings: []string{
+				"info changed containerSecurity/allowPrivilegeEscalation web",
+				"info changed containerSecurity/runAsNonRoot web",
+			},
+		},
+		{
 			name:   "containerSecurity disabled switches off its parts too",
 			config: func(c *Config) { c.Disable = []string{ControlContainerSecurity} },
 			input: `

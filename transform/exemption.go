@@ -14,7 +14,7 @@ import (
 // workload (annotation or config, naming podSecurityStandards or "all")
 // accepts its Pod Security Standards failures in --check and --verify.
 func (w *Workload) AcceptsPodSecurityFailures() bool {
-	return w.Skips(PodSecurityStandards)
+	return w.exempts(PodSecurityStandards)
 }
 
 // AcceptedContainers returns the containers whose own Pod Security
@@ -22,7 +22,7 @@ func (w *Workload) AcceptsPodSecurityFailures() bool {
 func (w *Workload) AcceptedContainers() []string {
 	var out []string
 	for _, c := range w.Containers() {
-		if w.SkipsContainer(PodSecurityStandards, c.Name) {
+		if w.exemptsContainer(PodSecurityStandards, c.Name) {
 			out = append(out, c.Name)
 		}
 	}
@@ -73,7 +73,7 @@ func (w *Workload) HostLevelGate() (accepted bool, snippet string) {
 		if f.container == "" {
 			return false, w.ExemptionSnippet(nil)
 		}
-		if !w.SkipsContainer(PodSecurityStandards, f.container) && !seen[f.container] {
+		if !w.exemptsContainer(PodSecurityStandards, f.container) && !seen[f.container] {
 			seen[f.container] = true
 			containers = append(containers, f.container)
 		}

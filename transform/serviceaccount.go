@@ -137,7 +137,7 @@ func (f ServiceAccount) keepDefault(w *Workload, boundDefault *accountSet, relea
 		return "the release ships the default ServiceAccount itself"
 	case isTrue(w.Spec, "automountServiceAccountToken"):
 		return "the pod mounts its token, and default may hold permissions granted outside the release"
-	case !isFalse(w.Spec, "automountServiceAccountToken") && (!f.Scope.Enabled(ControlServiceAccountToken) || w.Skips(ControlServiceAccountToken)):
+	case !isFalse(w.Spec, "automountServiceAccountToken") && w.Skips(ControlServiceAccountToken):
 		return "serviceAccountToken is off for it, so it keeps its token, and default may hold permissions granted outside the release"
 	case f.needsAPI.injectorAnnotation(w) != "":
 		return f.needsAPI.injectorAnnotation(w) + " logs in with the default account's token"

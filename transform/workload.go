@@ -231,11 +231,10 @@ func globMatch1(pattern, s string) bool {
 }
 
 // Workloads returns the pod templates of nodes that control applies to:
-// the control is enabled, and neither config nor annotations exempt the
-// whole workload from it.
+// those that do not skip it (Skips).
 func (s *Scope) Workloads(nodes []*yaml.RNode, control string) []*Workload {
 	if !s.Enabled(control) {
-		return nil
+		return nil // every workload skips it
 	}
 	var out []*Workload
 	for _, n := range nodes {
@@ -400,25 +399,36 @@ func annotations(n *yaml.RNode) map[string]string {
 	return out
 }
 
-// Skips reports whether the whole workload is exempt from control.
+// Skips reports whether control is off for the whole workload: switched
+// off for the run (Scope.Enabled), or exempted by an annotation or an
+// exclude rule. Scope.DocSkips asks the same of other documents.
 func (w *Workload) Skips(control string) bool {
+	return !w.scope.Enabled(control) || w.exempts(control)
+}
+
+// SkipsContainer reports whether control is off for one container.
+func (w *Workload) SkipsContainer(control, name string) bool {
+	return !w.scope.Enabled(control) || w.exemptsContainer(control, name)
+}
+
+// exempts reports whether an exemption names control for the whole
+// workload, whether or not the run switches it off.
+func (w *Workload) exempts(control string) bool {
 	return w.skip[control] || w.skip[AllControls]
 }
 
-// SkipsContainer reports whether one container is exempt from control.
-func (w *Workload) SkipsContainer(control, name string) bool {
-	if w.Skips(control) {
-		return true
-	}
+// exemptsContainer reports whether an exemption names control for one
+// container, or for the whole workload.
+func (w *Workload) exemptsContainer(control, name string) bool {
 	s := w.skipContainer[name]
-	return s[control] || s[AllControls]
+	return w.exempts(control) || s[control] || s[AllControls]
 }
 
 // Exempt reports whether an exemption switches off, for the workload or
 // any of its containers, a control that Pod Security Standards check.
 func (w *Workload) Exempt() bool {
 	for _, ctl := range []string{ControlPodSecurity, ControlContainerSecurity, ControlCapabilities} {
-		if w.Skips(ctl) || (w.scope != nil && !w.scope.Enabled(ctl)) {
+		if w.Skips(ctl) {
 			return true
 		}
 		for _, c := range w.Containers() {

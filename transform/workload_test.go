@@ -465,6 +465,12 @@ metadata:
 	if got := cfg.Scope(nil).Workloads(nodes, ControlPodSecurity); len(got) != 0 {
 		t.Errorf("Workloads of a disabled control = %v, want none", names(got))
 	}
+	// A control the run switches off is off for every workload and container.
+	w := cfg.Scope(nil).Workload(nodes[0])
+	if !w.Skips(ControlPodSecurity) || !w.SkipsContainer(ControlPodSecurity, "c") || w.Skips(ControlResources) {
+		t.Errorf("with podSecurity disabled: Skips(podSecurity) %v, SkipsContainer(podSecurity) %v, Skips(resources) %v",
+			w.Skips(ControlPodSecurity), w.SkipsContainer(ControlPodSecurity, "c"), w.Skips(ControlResources))
+	}
 }
 
 func TestDocSkips(t *testing.T) {
