@@ -84,8 +84,11 @@ func (f Finding) ID() string { return f.Control + "." + f.Rule }
 
 // Report is safe for concurrent use; a nil *Report discards everything.
 type Report struct {
-	mu       sync.Mutex
-	findings []Finding
+	mu sync.Mutex
+	// findings are kept in chunks of findingsChunk: a run on thousands
+	// of workloads records tens of thousands, which one growing slice
+	// would copy again and again.
+	findings [][]Finding
 	// unwritten is true when the output was not written (an error, or a
 	// failing gate): the changes were made, but no one will see them.
 	unwritten bool
@@ -114,7 +117,11 @@ func (r *Report) Add(f Finding) {
 		return
 	}
 	r.mu.Lock()
-	r.findings = append(r.findings, f)
+	if n := len(r.findings); n == 0 || len(r.findings[n-1]) == findingsChunk {
+		r.findings = append(r.findings, make([]Finding, 0, findingsChunk))
+	}
+	last := &r.findings[len(r.findings)-1]
+	*last = append(*last, f)
 	r.mu.Unlock()
 }
 
@@ -126,12 +133,16 @@ func (r *Report) FillHints(hint func(id string) string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i := range r.findings {
-		if r.findings[i].Hint == "" {
-			r.findings[i].Hint = hint(r.findings[i].ID())
+	for _, chunk := range r.findings {
+		for i := range chunk {
+			if chunk[i].Hint == "" {
+				chunk[i].Hint = hint(chunk[i].ID())
+			}
 		}
 	}
 }
+
+const findingsChunk = 256
 
 // Findings returns the findings in stream order, then in the order added.
 func (r *Report) Findings() []Finding {
@@ -140,7 +151,10 @@ func (r *Report) Findings() []Finding {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := append([]Finding(nil), r.findings...)
+	var out []Finding
+	for _, chunk := range r.findings {
+		out = append(out, chunk...)
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Object.Doc < out[j].Object.Doc })
 	return out
 }
