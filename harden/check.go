@@ -26,12 +26,13 @@ func Check(in []byte, cfg transform.Config, rep *report.Report) error {
 		return err
 	}
 	// The standards judge the input, so they run before the filters
-	// change the parsed documents; their findings follow the others'.
-	evalScope := cfg.Scope(failures)
-	evalScope.Objects = scope.Objects
-	if err := evaluate(docs, evalScope, false, ""); err != nil {
+	// change the parsed documents; their findings go to a report of their
+	// own, to follow the others'. The filters find the workloads read.
+	scope.Report = failures
+	if err := evaluate(docs, scope, false, ""); err != nil {
 		return err
 	}
+	scope.Report = would
 	if _, err := renderDocs(docs, scope, cfg.Filters(scope)); err != nil {
 		return err
 	}
