@@ -7,7 +7,8 @@
 # and kwok, built from the Go module proxy: e2e/cluster).
 #
 #   scripts/test.sh            everything
-#   FUZZTIME=0 scripts/test.sh skip the fuzz run
+#   FUZZTIME=0 scripts/test.sh skip the fuzz runs (FUZZTIME_FAST sets the
+#                              time of the go-yaml stand-ins, 15s each)
 #   E2E=0 scripts/test.sh      skip the Helm end-to-end tests
 #   CLUSTER=0 scripts/test.sh  skip the control-plane tests
 #
@@ -36,6 +37,12 @@ go test -count=1 ./...
 if [[ ${FUZZTIME:-30s} != 0 ]]; then
   step "fuzz the input path for ${FUZZTIME:-30s}"
   go test ./harden -run '^$' -fuzz '^FuzzRun$' -fuzztime "${FUZZTIME:-30s}"
+  # The fast paths that stand in for go-yaml (manifest/scan.go reading,
+  # manifest/emit.go writing) against go-yaml itself.
+  for target in FuzzScanBlock FuzzEmitFast; do
+    step "fuzz $target for ${FUZZTIME_FAST:-15s}"
+    go test ./manifest -run '^$' -fuzz "^$target\$" -fuzztime "${FUZZTIME_FAST:-15s}"
+  done
 fi
 
 if [[ ${E2E:-1} != 0 ]]; then
