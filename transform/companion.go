@@ -43,7 +43,7 @@ func parseSelector(n *yaml.RNode) *labelSelector {
 		return nil
 	}
 	s := &labelSelector{}
-	if n.Field("matchLabels") == nil && n.Field("matchExpressions") == nil {
+	if manifest.Lookup(n, "matchLabels") == nil && manifest.Lookup(n, "matchExpressions") == nil {
 		s.matchLabels = labelPairs(n)
 		return s
 	}
@@ -386,7 +386,7 @@ func (v *companionView) narrow(g *podGroup, mayLabel bool) {
 		// controllers already fight over the pods.
 		l := labelPair{key: PodTemplateLabel, value: podTemplateLabelValue(g.w)}
 		labels := ensureMap(ensureMap(g.w.Template, "metadata"), "labels")
-		if labels.Field(l.key) == nil {
+		if manifest.Lookup(labels, l.key) == nil {
 			labels.YNode().Content = append(labels.YNode().Content, strNode(l.key), strNode(l.value))
 			g.w.Changed(ControlNetworkPolicy, "podTemplateLabel", "", "label "+l.key+"="+l.value+" added to the pod template: pods of "+
 				same[0].w.Object.Kind+" "+same[0].w.Object.Name+" carry exactly its labels, and the companions must select only its own")

@@ -207,8 +207,7 @@ func (f ContainerSecurity) capabilities(w *Workload, c Container, sc *yaml.RNode
 	for _, a := range f.AllowedCapabilities {
 		allowed[normalizeCap(a)] = true
 	}
-	if addField := caps.Field("add"); addField != nil && addField.Value.YNode().Kind == yaml.SequenceNode {
-		add := addField.Value.YNode()
+	if add := manifest.Lookup(caps, "add"); add != nil && add.Kind == yaml.SequenceNode {
 		var kept []*yaml.Node
 		var removed []string
 		for _, a := range add.Content {

@@ -39,12 +39,12 @@ func (w *Workload) TemplateWith(keep func(Container) bool) *yaml.RNode {
 		return tmpl
 	}
 	for _, k := range []ContainerKind{InitContainer, RegularContainer, EphemeralContainer} {
-		list := spec.Field(string(k))
-		if list == nil || list.Value.YNode().Kind != yaml.SequenceNode {
+		list := manifest.Lookup(spec, string(k))
+		if list == nil || list.Kind != yaml.SequenceNode {
 			continue
 		}
 		var kept []*yaml.Node
-		for _, c := range list.Value.YNode().Content {
+		for _, c := range list.Content {
 			if c.Kind != yaml.MappingNode {
 				kept = append(kept, c)
 				continue
@@ -54,7 +54,7 @@ func (w *Workload) TemplateWith(keep func(Container) bool) *yaml.RNode {
 				kept = append(kept, c)
 			}
 		}
-		list.Value.YNode().Content = kept
+		list.Content = kept
 	}
 	return tmpl
 }

@@ -445,11 +445,7 @@ func (w *Workload) Exempt() bool {
 func (w *Workload) Containers() []Container {
 	var out []Container
 	for _, k := range []ContainerKind{InitContainer, RegularContainer, EphemeralContainer} {
-		list := w.Spec.Field(string(k))
-		if list == nil || list.Value.YNode().Kind != yaml.SequenceNode {
-			continue
-		}
-		for _, c := range list.Value.YNode().Content {
+		for _, c := range manifest.LookupSeq(w.Spec, string(k)) {
 			if c.Kind != yaml.MappingNode {
 				continue
 			}
@@ -497,8 +493,8 @@ func (w *Workload) hostFeatures() []hostFeature {
 			out = append(out, hostFeature{what: f})
 		}
 	}
-	if vols := w.Spec.Field("volumes"); vols != nil {
-		for _, v := range vols.Value.YNode().Content {
+	if vols := manifest.Lookup(w.Spec, "volumes"); vols != nil {
+		for _, v := range vols.Content {
 			if manifest.LookupMap(yaml.NewRNode(v), "hostPath") != nil {
 				out = append(out, hostFeature{what: "hostPath volume " + manifest.LookupScalar(yaml.NewRNode(v), "name")})
 			}
@@ -513,8 +509,8 @@ func (w *Workload) hostFeatures() []hostFeature {
 				out = append(out, hostFeature{"capability " + name + " added to container " + c.Name, c.Name})
 			}
 		}
-		if ports := c.Node.Field("ports"); ports != nil {
-			for _, p := range ports.Value.YNode().Content {
+		if ports := manifest.Lookup(c.Node, "ports"); ports != nil {
+			for _, p := range ports.Content {
 				if hp := manifest.LookupNumber(yaml.NewRNode(p), "hostPort"); hp != "" && hp != "0" {
 					out = append(out, hostFeature{"hostPort " + hp + " on container " + c.Name, c.Name})
 				}
