@@ -83,32 +83,38 @@ func (f Images) Validate() error {
 
 // Filter implements kio.Filter.
 func (f Images) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
-	for _, w := range f.Scope.Workloads(nodes, ControlImagePullPolicy) {
-		if f.PullPolicy == PullPolicyKeep {
-			break
+	for _, n := range nodes {
+		w := f.Scope.Workload(n)
+		if w == nil {
+			continue
 		}
-		for _, c := range w.ContainersFor(ControlImagePullPolicy) {
-			f.pullPolicy(w, c)
-		}
-	}
-	for _, w := range f.Scope.Workloads(nodes, ControlImageTag) {
-		for _, c := range w.ContainersFor(ControlImageTag) {
-			image := manifest.LookupScalar(c.Node, "image")
-			if tag, ok := weakTag(image); ok {
-				w.Found(ControlImageTag, "mutableTag", report.Warning, c.Name,
-					"image "+image+" has "+tag+": pin a version tag or a digest")
-			} else if image != "" && !strings.Contains(image, "@") {
-				w.Found(ControlImageTag, "notPinned", report.Info, c.Name,
-					"image "+image+" is not pinned by digest")
+		if f.PullPolicy != PullPolicyKeep && !w.Skips(ControlImagePullPolicy) {
+			for _, c := range w.ContainersFor(ControlImagePullPolicy) {
+				f.pullPolicy(w, c)
 			}
 		}
-	}
-	if len(f.PullSecrets) > 0 {
-		for _, w := range f.Scope.Workloads(nodes, ControlImagePullSecrets) {
+		if !w.Skips(ControlImageTag) {
+			for _, c := range w.ContainersFor(ControlImageTag) {
+				f.tag(w, c)
+			}
+		}
+		if len(f.PullSecrets) > 0 && !w.Skips(ControlImagePullSecrets) {
 			f.pullSecrets(w)
 		}
 	}
 	return nodes, nil
+}
+
+// tag reports an image reference that can move, or is not pinned by digest.
+func (f Images) tag(w *Workload, c Container) {
+	image := manifest.LookupScalar(c.Node, "image")
+	if tag, ok := weakTag(image); ok {
+		w.Found(ControlImageTag, "mutableTag", report.Warning, c.Name,
+			"image "+image+" has "+tag+": pin a version tag or a digest")
+	} else if image != "" && !strings.Contains(image, "@") {
+		w.Found(ControlImageTag, "notPinned", report.Info, c.Name,
+			"image "+image+" is not pinned by digest")
+	}
 }
 
 func (f Images) pullPolicy(w *Workload, c Container) {
