@@ -69,47 +69,19 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 }
 
 // renderDocs runs the filters over parsed documents and writes the stream.
-func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filter) (_ Output, err error) {
+func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filter) (Output, error) {
 	nodes, owner := objectNodes(docs)
-	before := make([]manifest.Fingerprint, len(docs))
-	err = manifest.Parallel(len(docs), func(i int) error {
-		if d := docs[i]; d.Node != nil {
-			before[i] = manifest.FingerprintOf(d.Node.YNode())
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
+	before := fingerprints(docs)
 	reportInput(scope, docs)
 	reportExemptions(scope, nodes)
 	want := len(nodes)
-	if nodes, err = applyFilters(filters, nodes); err != nil {
+	nodes, err := applyFilters(filters, nodes)
+	if err != nil {
 		return nil, err
 	}
-
-	// The documents the filters added, each after the original one it
-	// follows (-1: before the first).
-	var extra []*yaml.RNode
-	follows := []int{}
-	after := -1
-	seen := 0
-	for _, n := range nodes {
-		if d, ok := owner[n.YNode()]; ok {
-			seen++
-			after = d.Index
-			continue
-		}
-		var prev *manifest.Doc
-		if after >= 0 {
-			prev = docs[after]
-		}
-		fileWith(n, prev)
-		extra = append(extra, n)
-		follows = append(follows, after)
-	}
-	if seen != want {
-		return nil, fmt.Errorf("internal error: the filters dropped %d of %d documents", want-seen, want)
+	extra, follows, err := addedDocs(docs, nodes, owner, want)
+	if err != nil {
+		return nil, err
 	}
 	// Encoding is most of the work left, and each document's is its own:
 	// the added documents first (they may share nodes with the originals,
@@ -142,7 +114,51 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 	if err != nil {
 		return nil, err
 	}
+	return assemble(docs, changed, added), nil
+}
 
+// fingerprints are those of the parsed documents' trees (zero for the
+// others), to tell after the filters which ones changed.
+func fingerprints(docs []*manifest.Doc) []manifest.Fingerprint {
+	fps := make([]manifest.Fingerprint, len(docs))
+	_ = manifest.Parallel(len(docs), func(i int) error {
+		if d := docs[i]; d.Node != nil {
+			fps[i] = manifest.FingerprintOf(d.Node.YNode())
+		}
+		return nil
+	})
+	return fps
+}
+
+// addedDocs are the documents the filters added to nodes, each filed with
+// the original document it follows; follows holds that document's index
+// (-1: before the first). want is how many originals nodes must hold.
+func addedDocs(docs []*manifest.Doc, nodes []*yaml.RNode, owner map[*yaml.Node]*manifest.Doc, want int) (extra []*yaml.RNode, follows []int, err error) {
+	after := -1
+	seen := 0
+	for _, n := range nodes {
+		if d, ok := owner[n.YNode()]; ok {
+			seen++
+			after = d.Index
+			continue
+		}
+		var prev *manifest.Doc
+		if after >= 0 {
+			prev = docs[after]
+		}
+		fileWith(n, prev)
+		extra = append(extra, n)
+		follows = append(follows, after)
+	}
+	if seen != want {
+		return nil, nil, fmt.Errorf("internal error: the filters dropped %d of %d documents", want-seen, want)
+	}
+	return extra, follows, nil
+}
+
+// assemble writes the stream: each document as its input bytes or, when
+// changed, re-encoded, and the added documents after the one they follow.
+func assemble(docs []*manifest.Doc, changed [][]byte, added map[int][][]byte) Output {
 	var out Output
 	last := byte('\n')
 	write := func(b []byte) {
@@ -171,7 +187,7 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 		}
 		writeAdded(d.Index)
 	}
-	return out, nil
+	return out
 }
 
 // Output is the hardened stream as pieces, most of them slices of the
