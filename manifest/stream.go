@@ -366,19 +366,9 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 		// go-yaml files comments differently with CRLF line breaks.
 		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
 	}
-	kept := false // keep has said yes
-	if d.trailer == nil && !d.crlf {
-		if f, ok := scanBlock(text); ok {
-			d.Object = true
-			d.APIVersion, d.Kind, d.Name, d.Namespace = f.apiVersion, f.kind, f.name, f.namespace
-			if d.Source == "" {
-				d.Source = f.source
-			}
-			if !keep(d) {
-				return nil // well-formed, and no tree needed
-			}
-			kept = true
-		}
+	scanned, kept := d.scan(text, keep)
+	if scanned && !kept {
+		return nil // well-formed, and no tree needed
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var node yaml.Node
@@ -436,6 +426,25 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 	d.SeqIndent = seqIndent(d.Raw)
 	d.Node = yaml.NewRNode(root)
 	return nil
+}
+
+// scan reads the document with scanBlock when it can (not with CRLF line
+// ends or a "..." trailer): scanned tells it could, and kept that keep
+// wants its tree.
+func (d *Doc) scan(text []byte, keep Keep) (scanned, kept bool) {
+	if d.trailer != nil || d.crlf {
+		return false, false
+	}
+	f, ok := scanBlock(text)
+	if !ok {
+		return false, false
+	}
+	d.Object = true
+	d.APIVersion, d.Kind, d.Name, d.Namespace = f.apiVersion, f.kind, f.name, f.namespace
+	if d.Source == "" {
+		d.Source = f.source
+	}
+	return true, keep(d)
 }
 
 func yamlError(d *Doc, text []byte, err error, lineOffset int) error {
