@@ -1,7 +1,10 @@
 package manifest
 
 import (
+	"os"
 	"testing"
+
+	"github.com/chartsec/chartsec-harden/internal/corpus"
 )
 
 // agreeScan checks scanBlock against yaml.v3 on one document's text: what
@@ -43,6 +46,31 @@ func TestScanBlockMatchesYAML(t *testing.T) {
 		}
 	}
 	t.Logf("scanBlock checked %d of %d bytes", scannedBytes, all)
+}
+
+// TestScanBlockReadsCRDs: the documents scanBlock is for, the
+// CustomResourceDefinitions of real charts (most of a release's bytes),
+// are all read by it, not parsed into trees only to be dropped.
+func TestScanBlockReadsCRDs(t *testing.T) {
+	crds := 0
+	for _, f := range corpus.Files(t) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range Split(data) {
+			if sniffKind(d.Raw) != "CustomResourceDefinition" {
+				continue
+			}
+			crds++
+			if _, ok := scanBlock(d.Raw); !ok {
+				t.Errorf("%s: scanBlock declines %s", f, d.Label())
+			}
+		}
+	}
+	if crds == 0 {
+		t.Error("the corpus holds no CustomResourceDefinition")
+	}
 }
 
 // FuzzScanBlock: scanBlock never accepts a document yaml.v3 refuses or
