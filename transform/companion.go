@@ -197,8 +197,10 @@ func (g *podGroup) hostNetwork() bool {
 // Its lookups go through indexes built once, so that its cost grows with
 // the stream, not with the square of its workloads.
 type companionView struct {
-	groups []*podGroup
-	byDoc  map[*yaml.Node]*podGroup
+	// labeled tells that building the view added a pod-template label.
+	labeled bool
+	groups  []*podGroup
+	byDoc   map[*yaml.Node]*podGroup
 	// pods finds the groups that carry a label.
 	pods     *podIndex
 	services []*yaml.RNode
@@ -263,6 +265,25 @@ func apiServerServices(n *yaml.RNode) []serviceRef {
 		}
 	}
 	return out
+}
+
+// share offers v, built over a list that became out, to the next filter.
+func (s *Scope) share(v *companionView, out []*yaml.RNode) {
+	s.shared.view, s.shared.nodes = v, out
+}
+
+// companionView is the view of nodes: the one the filter before shared
+// when nodes is the very list it returned and building the view changed
+// no pod template (it added no pod-template label, which a new view
+// would read), else a new one. The NetworkPolicy filter, which shares
+// its view, adds only NetworkPolicies, and no view holds those.
+func (s *Scope) companionView(nodes []*yaml.RNode) *companionView {
+	sh := s.shared
+	s.shared.view, s.shared.nodes = nil, nil
+	if sh.view != nil && !sh.view.labeled && len(nodes) > 0 && len(nodes) == len(sh.nodes) && &nodes[0] == &sh.nodes[0] {
+		return sh.view
+	}
+	return newCompanionView(s, nodes)
 }
 
 func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
@@ -388,6 +409,7 @@ func (v *companionView) narrow(g *podGroup, mayLabel bool) {
 		labels := ensureMap(ensureMap(g.w.Template, "metadata"), "labels")
 		if manifest.Lookup(labels, l.key) == nil {
 			labels.YNode().Content = append(labels.YNode().Content, strNode(l.key), strNode(l.value))
+			v.labeled = true
 			g.w.Changed(ControlNetworkPolicy, "podTemplateLabel", "", "label "+l.key+"="+l.value+" added to the pod template: pods of "+
 				same[0].w.Object.Kind+" "+same[0].w.Object.Name+" carry exactly its labels, and the companions must select only its own")
 		}

@@ -228,3 +228,66 @@ spec: {containers: [{name: t, image: x}]}
 		})
 	}
 }
+
+// TestCompanionViewShared: the PodDisruptionBudget filter uses the view the
+// NetworkPolicy filter built, right after it in the pipeline, unless
+// building it labelled a pod template (a new view reads that label); and
+// its budget selects the same pods either way.
+func TestCompanionViewShared(t *testing.T) {
+	for i, s := range pipeline {
+		if s.Key == networkPolicySection.Key && (i+1 == len(pipeline) || pipeline[i+1].Key != podDisruptionBudgetSection.Key) {
+			t.Fatal("the PodDisruptionBudget filter no longer runs right after the NetworkPolicy filter, whose view it reuses")
+		}
+	}
+	const web = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: a, image: x}]}
+`
+	const hook = `---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-test, annotations: {helm.sh/hook: test}, labels: {app: web}}
+spec: {containers: [{name: t, image: x}]}
+`
+	for _, tc := range []struct {
+		name, in string
+		shared   bool
+	}{
+		{"nothing labelled", web, true},
+		{"a hook with the same labels", web + hook, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			nodes, err := kio.FromBytes([]byte(tc.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &Scope{Report: &report.Report{}}
+			out, err := networkPolicySection.Filter(DefaultConfig(), s).Filter(nodes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			built := s.shared.view
+			if built == nil {
+				t.Fatal("the NetworkPolicy filter shared no view")
+			}
+			v := s.companionView(out)
+			if (v == built) != tc.shared {
+				t.Errorf("view shared: %v, want %v", v == built, tc.shared)
+			}
+			if s.companionView(out) == built {
+				t.Error("a view is shared once")
+			}
+			fresh := newCompanionView(&Scope{Report: &report.Report{}}, out)
+			g, f := v.byDoc[out[0].YNode()], fresh.byDoc[out[0].YNode()]
+			if g.selector.String() != f.selector.String() {
+				t.Errorf("the view used selects %s, a new one %s", g.selector, f.selector)
+			}
+		})
+	}
+}

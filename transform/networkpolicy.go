@@ -255,7 +255,9 @@ func (f NetworkPolicy) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if f.DenyAll {
 		f.denyAll(v, out)
 	}
-	return out.list(), nil
+	list := out.list()
+	f.Scope.share(v, list)
+	return list, nil
 }
 
 // fencesIngress reports whether a policy has the Ingress type, given or

@@ -163,7 +163,7 @@ func (f PodDisruptionBudget) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) 
 	if !f.Scope.Enabled(ControlPodDisruptionBudget) {
 		return nodes, nil
 	}
-	v := newCompanionView(f.Scope, nodes)
+	v := f.Scope.companionView(nodes)
 	var budgets []streamBudget
 	selectors := newSelectorIndex(v.pods)
 	for _, n := range nodes {

@@ -75,6 +75,13 @@ type Scope struct {
 	names docNames
 	// rbacObjects are the run's roles and bindings, once a filter asks.
 	rbacObjects *rbacObjects
+	// shared is the companion view the NetworkPolicy filter built, with
+	// the list it returned: the PodDisruptionBudget filter, next in the
+	// pipeline, uses it rather than building the same view again.
+	shared struct {
+		view  *companionView
+		nodes []*yaml.RNode
+	}
 }
 
 // record is where every finding of the filters goes: through found and
