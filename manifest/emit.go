@@ -277,8 +277,12 @@ func (e *emitter) scalar(n *yaml.Node, indent int, key bool) bool {
 	return true
 }
 
-// resolvedTag is the tag yaml.v3 reads a plain scalar as.
+// resolvedTag is the tag yaml.v3 reads a plain scalar as. A word (see
+// plainWord) is a string to it; asking its resolver costs an allocation.
 func resolvedTag(v string) string {
+	if plainWord(v) {
+		return yaml.NodeTagString
+	}
 	return (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
 }
 

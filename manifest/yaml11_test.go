@@ -142,3 +142,18 @@ func FuzzPlainWord(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainWordResolves: a word is a string to yaml.v3's resolver too,
+// which emitFast relies on.
+func FuzzPlainWordResolves(f *testing.F) {
+	for _, s := range append([]string{"ALL", "RuntimeDefault", "a-b_c.d/e"}, scalars11...) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if plainWord(s) {
+			if tag := (&yaml.Node{Kind: yaml.ScalarNode, Value: s}).ShortTag(); tag != yaml.NodeTagString {
+				t.Errorf("%q: a word, but yaml.v3 resolves it as %s", s, tag)
+			}
+		}
+	})
+}
