@@ -50,6 +50,34 @@ func (b *aliasBudget) expand(root *yaml.Node) (int, error) {
 	return expand(root, nil)
 }
 
+// aliasLoop finds an alias to a node that contains it, in a tree whose
+// aliases stay as they are. An alias can only name a node that starts
+// before it, so such an alias is the only way a tree can loop.
+func aliasLoop(root *yaml.Node) (int, error) {
+	open := map[*yaml.Node]bool{} // the nodes above the one walked
+	var walk func(n *yaml.Node) (int, error)
+	walk = func(n *yaml.Node) (int, error) {
+		if n.Kind == yaml.AliasNode {
+			if open[n.Alias] {
+				return n.Line, fmt.Errorf("YAML alias *%s refers to a node that contains it", n.Value)
+			}
+			return 0, nil
+		}
+		open[n] = true
+		defer delete(open, n)
+		for _, c := range n.Content {
+			if line, err := walk(c); err != nil {
+				return line, err
+			}
+		}
+		return 0, nil
+	}
+	if !hasAlias(root) {
+		return 0, nil
+	}
+	return walk(root)
+}
+
 // countNodes counts the nodes of the tree under n, but stops past limit.
 func countNodes(n *yaml.Node, limit int) int {
 	count := 1

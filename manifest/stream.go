@@ -418,6 +418,11 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 		d.Source = mergedText(root, "metadata", "annotations", HelmFilenameAnnotation)
 	}
 	if !kept && !keep(d) {
+		// Passed through as it is, but Helm and kubectl cannot read an
+		// alias to a node that contains it either.
+		if line, err := aliasLoop(root); err != nil {
+			return &Error{Doc: d, Line: line + lineOffset, Msg: err.Error()}
+		}
 		return nil
 	}
 	d.aliases = hasAlias(root)
