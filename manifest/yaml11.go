@@ -1,11 +1,13 @@
 package manifest
 
 import (
+	"bytes"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -258,4 +260,51 @@ func String11(s string) *yaml.Node {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
+}
+
+// markNonSpecific makes the plain scalars written with the non-specific
+// tag "!" ("! 0755") the strings YAML, and Kubernetes, read them as:
+// go-yaml v3 drops the tag and reads such a scalar by its value (0755, a
+// number). text is what root was parsed from; a node's line and column
+// are where its tag or anchor starts.
+func markNonSpecific(root *yaml.Node, text []byte) {
+	if bytes.IndexByte(text, '!') < 0 {
+		return
+	}
+	starts := []int{0}
+	for i, c := range text {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Line >= 1 && n.Line <= len(starts) &&
+			nonSpecificTag(text[starts[n.Line-1]:], n.Column) {
+			n.Tag, n.Style = yaml.NodeTagString, yaml.DoubleQuotedStyle
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(root)
+}
+
+// nonSpecificTag reports whether the node properties at the column-th
+// character of line are a "!" tag, after an anchor if there is one.
+func nonSpecificTag(line []byte, column int) bool {
+	pos := 0
+	for i := 1; i < column && pos < len(line); i++ {
+		_, size := utf8.DecodeRune(line[pos:])
+		pos += size
+	}
+	if pos < len(line) && line[pos] == '&' {
+		for pos < len(line) && line[pos] != ' ' && line[pos] != '\n' {
+			pos++
+		}
+		for pos < len(line) && line[pos] == ' ' {
+			pos++
+		}
+	}
+	return pos < len(line) && line[pos] == '!' && (pos+1 == len(line) || line[pos+1] == ' ' || line[pos+1] == '\n' || line[pos+1] == '\t')
 }

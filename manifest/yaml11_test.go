@@ -157,3 +157,34 @@ func FuzzPlainWordResolves(f *testing.F) {
 		}
 	})
 }
+
+// TestNonSpecificTag: a plain scalar tagged "!" is a string, as YAML and
+// Kubernetes read it, though go-yaml v3 reads it by its value; a kept
+// document that is written again writes it quoted.
+func TestNonSpecificTag(t *testing.T) {
+	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    ! 00000: x\n    a: ! 0755\n    b: &y ! yes\n    c: !!str 1\n    d: 0755\n    é: ! 1\n"
+	docs := Split([]byte(in))
+	if err := Parse(docs, KeepAll); err != nil {
+		t.Fatal(err)
+	}
+	labels := docs[0].Node.YNode().Content[5].Content[3]
+	var k8s map[string]any
+	if err := k8syaml.Unmarshal([]byte(in), &k8s); err != nil {
+		t.Fatal(err)
+	}
+	want := k8s["metadata"].(map[string]any)["labels"].(map[string]any)
+	for i := 0; i+1 < len(labels.Content); i += 2 {
+		k, v := labels.Content[i], labels.Content[i+1]
+		_, kStr := want[k.Value]
+		wantStr := false
+		if kStr {
+			_, wantStr = want[k.Value].(string)
+		}
+		if gotStr := Resolve11(v) == Str11; kStr && gotStr != wantStr {
+			t.Errorf("%s: %q read as a string %v, Kubernetes %v", k.Value, v.Value, gotStr, wantStr)
+		}
+		if !kStr {
+			t.Errorf("key %q: Kubernetes has no such key (%v)", k.Value, want)
+		}
+	}
+}
