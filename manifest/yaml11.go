@@ -308,3 +308,15 @@ func nonSpecificTag(line []byte, column int) bool {
 	}
 	return pos < len(line) && line[pos] == '!' && (pos+1 == len(line) || line[pos+1] == ' ' || line[pos+1] == '\n' || line[pos+1] == '\t')
 }
+
+// spellFlowNulls writes "null" into the empty nulls of flow collections
+// ("{e}", "{e: }"): go-yaml v3 writes an empty scalar there as ”, a
+// string, when it writes the document again.
+func spellFlowNulls(n *yaml.Node) {
+	for _, c := range n.Content {
+		if n.Style&yaml.FlowStyle != 0 && c.Kind == yaml.ScalarNode && c.Style == 0 && c.Value == "" && c.ShortTag() == yaml.NodeTagNull {
+			c.Value = "null"
+		}
+		spellFlowNulls(c)
+	}
+}

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -186,5 +187,29 @@ func TestNonSpecificTag(t *testing.T) {
 		if !kStr {
 			t.Errorf("key %q: Kubernetes has no such key (%v)", k.Value, want)
 		}
+	}
+}
+
+// TestFlowNulls: the empty nulls of flow collections stay nulls when a
+// kept document is written again (go-yaml v3 alone writes them as ”).
+func TestFlowNulls(t *testing.T) {
+	in := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\na: {e}\nb: [x, {f: }]\nc:\n"
+	docs := Split([]byte(in))
+	if err := Parse(docs, KeepAll); err != nil {
+		t.Fatal(err)
+	}
+	out, err := docs[0].Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after map[string]any
+	if err := k8syaml.Unmarshal([]byte(in), &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8syaml.Unmarshal(out, &after); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("written again:\n%s\nreads %v, not %v", out, after, before)
 	}
 }
