@@ -212,4 +212,7 @@ func TestFlowNulls(t *testing.T) {
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("written again:\n%s\nreads %v, not %v", out, after, before)
 	}
+	if strings.Contains(string(out), "null") {
+		t.Errorf("written again:\n%s\nspells out a null the input left empty", out)
+	}
 }
