@@ -179,10 +179,12 @@ func sameMeaning(in, out any, path []string) ([]string, bool) {
 		delete(om, "automountServiceAccountToken")
 	}
 	// A pod spec: one with containers, or where the transforms look for
-	// one (a template's spec, a document's spec), containers or not.
+	// one (a template's spec, a document's or a List item's spec),
+	// containers or not.
 	_, podSpec := im["containers"]
 	podSpec = podSpec || len(path) == 1 && path[0] == "spec" ||
-		len(path) >= 2 && path[len(path)-2] == "template" && path[len(path)-1] == "spec"
+		len(path) >= 2 && path[len(path)-2] == "template" && path[len(path)-1] == "spec" ||
+		len(path) >= 3 && path[len(path)-3] == "items" && path[len(path)-2] == "[]" && path[len(path)-1] == "spec"
 	for k, iv := range im {
 		ov, ok := om[k]
 		p := append(path, k)
