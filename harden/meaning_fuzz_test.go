@@ -260,7 +260,7 @@ func sameExcept(in, out any, except map[string]bool) bool {
 	im, _ := in.(map[string]any)
 	om, _ := out.(map[string]any)
 	if in != nil && im == nil {
-		return false // not a mapping: never to be replaced
+		return reflect.DeepEqual(in, out) // not a mapping: never to be replaced
 	}
 	for k, v := range im {
 		if !except[k] && !reflect.DeepEqual(v, om[k]) {
