@@ -280,7 +280,7 @@ func kept(in, out any) bool {
 	il, _ := in.([]any)
 	ol, _ := out.([]any)
 	if in != nil && il == nil {
-		return false // not a list: never to be replaced
+		return reflect.DeepEqual(in, out) // not a list: never to be replaced
 	}
 	for _, it := range il {
 		found := false
