@@ -8,8 +8,8 @@
 #
 #   scripts/test.sh            everything
 #   FUZZTIME=0 scripts/test.sh skip the fuzz runs (FUZZTIME, FUZZTIME_FAST:
-#                              how many inputs FuzzRun and the go-yaml
-#                              stand-ins run, 20000x and 30000x)
+#                              how many inputs FuzzRun and FuzzMeaning, and
+#                              the go-yaml stand-ins run, 20000x and 30000x)
 #   E2E=0 scripts/test.sh      skip the Helm end-to-end tests
 #   CLUSTER=0 scripts/test.sh  skip the control-plane tests
 #
@@ -43,6 +43,8 @@ go test -count=1 ./...
 if [[ ${FUZZTIME:-20000x} != 0 ]]; then
   step "fuzz the input path, ${FUZZTIME:-20000x}"
   go test ./harden -run '^$' -fuzz '^FuzzRun$' -fuzztime "${FUZZTIME:-20000x}" -fuzzminimizetime 100x
+  step "fuzz what hardening means (FuzzMeaning), ${FUZZTIME:-20000x}"
+  go test ./harden -run '^$' -fuzz '^FuzzMeaning$' -fuzztime "${FUZZTIME:-20000x}" -fuzzminimizetime 100x
   # The fast paths that stand in for go-yaml (manifest/scan.go reading,
   # manifest/emit.go writing) against go-yaml itself.
   for target in FuzzScanBlock FuzzEmitFast; do
