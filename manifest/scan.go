@@ -618,13 +618,13 @@ func flowList(v []byte) int {
 				return -1
 			}
 		default:
-			if !plainStart(v[i:]) {
-				return -1
+			if !plainStart(v[i:]) || v[i] == ':' || v[i] == '?' {
+				return -1 // go-yaml refuses "[:a]"
 			}
 			for n = 0; i+n < len(v) && v[i+n] != ',' && v[i+n] != ']'; n++ {
 				switch c := v[i+n]; {
-				case c == '[' || c == '{' || c == '}' || c == '\t':
-					return -1
+				case c == '[' || c == '{' || c == '}' || c == '\t' || c == '?':
+					return -1 // go-yaml refuses "[a?]" too
 				case c == ':' && (i+n+1 == len(v) || v[i+n+1] == ' ' || v[i+n+1] == ',' || v[i+n+1] == ']'):
 					return -1
 				case c == '#' && v[i+n-1] == ' ':

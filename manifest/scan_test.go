@@ -104,3 +104,31 @@ func FuzzScanBlock(f *testing.F) {
 		agreeScan(t, []byte(s), "input")
 	})
 }
+
+// TestScanBlockShortValues runs agreeScan over every value of up to five
+// characters drawn from YAML's indicators and a letter: as a value in a
+// mapping and in a list, as a key, as the second line of a plain scalar
+// and as a value on the line after its key. Where the fuzzer finds such a
+// case by chance ("[:a]"), this finds them all.
+func TestScanBlockShortValues(t *testing.T) {
+	const alphabet = "[]{}-?:#,'\" a"
+	var values func(prefix string, n int, each func(string))
+	values = func(prefix string, n int, each func(string)) {
+		each(prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			values(prefix+string(c), n-1, each)
+		}
+	}
+	n := 5
+	if testing.Short() {
+		n = 3
+	}
+	values("", n, func(v string) {
+		for _, doc := range []string{"k: " + v + "\n", "k:\n- " + v + "\n", v + ": x\n", "k: a\n  " + v + "\n", "k:\n  " + v + "\n"} {
+			agreeScan(t, []byte(doc), "value")
+		}
+	})
+}
