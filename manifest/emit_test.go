@@ -118,3 +118,37 @@ func FuzzEmitFast(f *testing.F) {
 		}
 	})
 }
+
+// TestEmitFastShortValues compares emitFast with yaml.v3 on every scalar
+// of up to four characters drawn from YAML's indicators, a space, a line
+// break, a letter and a digit, as a key and as a value, in each style and
+// with and without a string tag.
+func TestEmitFastShortValues(t *testing.T) {
+	const alphabet = "-?:#,'\"[ a0\\\n"
+	var values func(prefix string, n int, each func(string))
+	values = func(prefix string, n int, each func(string)) {
+		each(prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			values(prefix+string(c), n-1, each)
+		}
+	}
+	n := 4
+	if testing.Short() {
+		n = 2
+	}
+	styles := []yaml.Style{0, yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle, yaml.LiteralStyle}
+	values("", n, func(v string) {
+		for _, style := range styles {
+			for _, tag := range []string{"", yaml.NodeTagString} {
+				scalar := func() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Style: style, Value: v} }
+				key := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: "k"}
+				list := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{scalar()}}
+				doc := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{key, scalar(), scalar(), list}}
+				compareEmit(t, doc, yaml.CompactSequenceStyle, fmt.Sprintf("%q in style %d, tag %q", v, style, tag))
+			}
+		}
+	})
+}
