@@ -124,23 +124,12 @@ func FuzzEmitFast(f *testing.F) {
 // break, a letter and a digit, as a key and as a value, in each style and
 // with and without a string tag.
 func TestEmitFastShortValues(t *testing.T) {
-	const alphabet = "-?:#,'\"[ a0\\\n"
-	var values func(prefix string, n int, each func(string))
-	values = func(prefix string, n int, each func(string)) {
-		each(prefix)
-		if n == 0 {
-			return
-		}
-		for _, c := range alphabet {
-			values(prefix+string(c), n-1, each)
-		}
-	}
 	n := 4
 	if testing.Short() {
 		n = 2
 	}
 	styles := []yaml.Style{0, yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle, yaml.LiteralStyle}
-	values("", n, func(v string) {
+	shortStrings("-?:#,'\"[ a0\\\n", n, func(v string) {
 		for _, style := range styles {
 			for _, tag := range []string{"", yaml.NodeTagString} {
 				scalar := func() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Style: style, Value: v} }

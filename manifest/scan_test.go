@@ -111,24 +111,29 @@ func FuzzScanBlock(f *testing.F) {
 // and as a value on the line after its key. Where the fuzzer finds such a
 // case by chance ("[:a]"), this finds them all.
 func TestScanBlockShortValues(t *testing.T) {
-	const alphabet = "[]{}-?:#,'\" a"
-	var values func(prefix string, n int, each func(string))
-	values = func(prefix string, n int, each func(string)) {
+	n := 5
+	if testing.Short() {
+		n = 3
+	}
+	shortStrings("[]{}-?:#,'\" a", n, func(v string) {
+		for _, doc := range []string{"k: " + v + "\n", "k:\n- " + v + "\n", v + ": x\n", "k: a\n  " + v + "\n", "k:\n  " + v + "\n"} {
+			agreeScan(t, []byte(doc), "value")
+		}
+	})
+}
+
+// shortStrings calls each with every string of up to n characters drawn
+// from alphabet, the empty one included.
+func shortStrings(alphabet string, n int, each func(string)) {
+	var grow func(prefix string, n int)
+	grow = func(prefix string, n int) {
 		each(prefix)
 		if n == 0 {
 			return
 		}
 		for _, c := range alphabet {
-			values(prefix+string(c), n-1, each)
+			grow(prefix+string(c), n-1)
 		}
 	}
-	n := 5
-	if testing.Short() {
-		n = 3
-	}
-	values("", n, func(v string) {
-		for _, doc := range []string{"k: " + v + "\n", "k:\n- " + v + "\n", v + ": x\n", "k: a\n  " + v + "\n", "k:\n  " + v + "\n"} {
-			agreeScan(t, []byte(doc), "value")
-		}
-	})
+	grow("", n)
 }
