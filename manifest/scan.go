@@ -402,7 +402,7 @@ func closeQuote(v []byte, q byte) int {
 func escapeLen(e []byte) int {
 	digits := 0
 	switch e[0] {
-	case '0', 'a', 'b', 't', '\t', 'n', 'v', 'f', 'r', 'e', ' ', '"', '/', '\\', 'N', '_', 'L', 'P':
+	case '0', 'a', 'b', 't', '\t', 'n', 'v', 'f', 'r', 'e', ' ', '"', '\\', 'N', '_', 'L', 'P': // no "\/": go-yaml refuses it
 		return 1
 	case 'x':
 		digits = 2

@@ -108,12 +108,16 @@ func FuzzScanBlock(f *testing.F) {
 // TestScanBlockShortValues runs agreeScan over every value of up to five
 // characters drawn from YAML's indicators and a letter: as a value in a
 // mapping and in a list, as a key, as the second line of a plain scalar
-// and as a value on the line after its key. Where the fuzzer finds such a
-// case by chance ("[:a]"), this finds them all.
+// and as a value on the line after its key; and every escape of a
+// double-quoted scalar. Where the fuzzer finds such a case by chance
+// ("[:a]", "\\/"), this finds them all.
 func TestScanBlockShortValues(t *testing.T) {
 	n := 5
 	if testing.Short() {
 		n = 3
+	}
+	for c := byte(0x20); c < 0x7F; c++ {
+		agreeScan(t, []byte("k: \"\\"+string(c)+"x\"\n"), "escape")
 	}
 	shortStrings("[]{}-?:#,'\" a", n, func(v string) {
 		for _, doc := range []string{"k: " + v + "\n", "k:\n- " + v + "\n", v + ": x\n", "k: a\n  " + v + "\n", "k:\n  " + v + "\n"} {
