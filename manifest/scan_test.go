@@ -141,3 +141,34 @@ func shortStrings(alphabet string, n int, each func(string)) {
 	}
 	grow("", n)
 }
+
+// TestScanBlockShortDocuments runs agreeScan over every document of up to
+// three lines, each line one of a few entries, values and block or quoted
+// scalar pieces at one of four indentations: the fuzzer's ground, walked
+// in full.
+func TestScanBlockShortDocuments(t *testing.T) {
+	pieces := []string{"a:", "a: b", "b: |", "d: >-", "c: 'x", "x'", "c: \"x", "x\"", "- a", "-", "- a: b", "- |", "b", "#c", "[a]"}
+	var lines []string
+	for _, indent := range []string{"", " ", "  ", "    "} {
+		for _, p := range pieces {
+			lines = append(lines, indent+p)
+		}
+	}
+	n := 3
+	if testing.Short() {
+		n = 2
+	}
+	var grow func(doc string, n int)
+	grow = func(doc string, n int) {
+		if doc != "" {
+			agreeScan(t, []byte(doc), "document")
+		}
+		if n == 0 {
+			return
+		}
+		for _, l := range lines {
+			grow(doc+l+"\n", n-1)
+		}
+	}
+	grow("", n)
+}
