@@ -50,8 +50,16 @@ func encode(node *yaml.Node, seqIndent yaml.SequenceIndentStyle) ([]byte, error)
 	return encodeYAML(node, seqIndent)
 }
 
-// encodeYAML is encode by yaml.v3 alone.
+// encodeYAML is encode by yaml.v3 alone, but for one of its faults: in a
+// flow collection it writes an empty null ("{e}", "{e: }") as ”, a
+// string. A tree holding one is written from a copy in which the
+// collections around such nulls are in block style, where they stay
+// empty nulls.
 func encodeYAML(node *yaml.Node, seqIndent yaml.SequenceIndentStyle) ([]byte, error) {
+	if flowNull(node) {
+		node = deepCopy(node)
+		blockFlowNulls(node)
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoderWithOptions(&buf, &yaml.EncoderOptions{SeqIndent: seqIndent})
 	if err := enc.Encode(node); err != nil {
@@ -61,6 +69,41 @@ func encodeYAML(node *yaml.Node, seqIndent yaml.SequenceIndentStyle) ([]byte, er
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// nullInFlow reports whether the i-th child of n is an empty null in a
+// value's place (a list item or a mapping value) of n.
+func nullInFlow(n *yaml.Node, i int) bool {
+	return (n.Kind == yaml.SequenceNode || n.Kind == yaml.MappingNode && i%2 == 1) && emptyPlain(n.Content[i])
+}
+
+// flowNull reports whether a flow collection under n holds an empty null.
+func flowNull(n *yaml.Node) bool {
+	for i, c := range n.Content {
+		if n.Style&yaml.FlowStyle != 0 && nullInFlow(n, i) || flowNull(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// blockFlowNulls turns to block style the flow collections that hold an
+// empty null, and the flow collections around them (a block collection
+// cannot be inside a flow one). It reports whether n holds such a null.
+func blockFlowNulls(n *yaml.Node) bool {
+	held := false
+	for i, c := range n.Content {
+		if nullInFlow(n, i) {
+			held = true
+		}
+		if blockFlowNulls(c) {
+			held = true
+		}
+	}
+	if held && n.Style&yaml.FlowStyle != 0 {
+		n.Style &^= yaml.FlowStyle
+	}
+	return held
 }
 
 // keepLineComments moves the line comment of a block list or mapping

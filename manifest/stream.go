@@ -426,7 +426,6 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 		return nil
 	}
 	markNonSpecific(root, text)
-	blockFlowNulls(root)
 	d.aliases = hasAlias(root)
 	d.merges = hasMerge(root)
 	d.headComment, d.footComment = node.HeadComment, node.FootComment

@@ -308,25 +308,3 @@ func nonSpecificTag(line []byte, column int) bool {
 	}
 	return pos < len(line) && line[pos] == '!' && (pos+1 == len(line) || line[pos+1] == ' ' || line[pos+1] == '\n' || line[pos+1] == '\t')
 }
-
-// blockFlowNulls turns to block style the flow collections that hold an
-// empty null ("{e}", "{e: }"), and the flow collections around them:
-// written again, go-yaml v3 writes such a null as ” (a string) in flow
-// style, and as nothing, still a null, in block style. It reports whether
-// n holds one, or is a collection that must not be in flow style.
-func blockFlowNulls(n *yaml.Node) bool {
-	held := false
-	for i, c := range n.Content {
-		value := n.Kind == yaml.SequenceNode || n.Kind == yaml.MappingNode && i%2 == 1
-		if value && c.Kind == yaml.ScalarNode && c.Style == 0 && c.Value == "" && c.ShortTag() == yaml.NodeTagNull {
-			held = true
-		}
-		if blockFlowNulls(c) {
-			held = true
-		}
-	}
-	if held && n.Style&yaml.FlowStyle != 0 {
-		n.Style &^= yaml.FlowStyle
-	}
-	return held
-}
