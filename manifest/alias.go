@@ -13,41 +13,23 @@ type aliasBudget struct{ left int }
 // drops the anchors, so that editing one place never edits another. It
 // refuses when the copies of the whole stream would pass MaxAliasNodes
 // nodes, and returns the line (within the parsed text) of the alias that
-// passed it or loops.
+// passed it. root holds no alias loop (aliasLoop refused those).
 func (b *aliasBudget) expand(root *yaml.Node) (int, error) {
-	// open holds the anchored nodes being expanded: an alias to one of
-	// them from inside it is a loop that would never end.
-	open := map[*yaml.Node]bool{}
-	var expand func(n, source *yaml.Node) (int, error)
-	expand = func(n, source *yaml.Node) (int, error) {
-		if source != nil {
-			open[source] = true
-			defer delete(open, source)
-		}
-		n.Anchor = ""
-		for i, c := range n.Content {
-			var src *yaml.Node
-			if c.Kind == yaml.AliasNode && c.Alias != nil {
-				if open[c.Alias] {
-					return c.Line, fmt.Errorf("YAML alias *%s refers to a node that contains it", c.Value)
-				}
-				b.left -= countNodes(c.Alias, b.left+1)
-				if b.left < 0 {
-					return c.Line, fmt.Errorf("YAML aliases copy more than %d nodes in this stream; refusing to process (an alias bomb?)", MaxAliasNodes)
-				}
-				src = c.Alias
-				c = deepCopy(c.Alias)
-				n.Content[i] = c
-			} else if c.Anchor != "" {
-				src = c
+	root.Anchor = ""
+	for i, c := range root.Content {
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			b.left -= countNodes(c.Alias, b.left+1)
+			if b.left < 0 {
+				return c.Line, fmt.Errorf("YAML aliases copy more than %d nodes in this stream; refusing to process (an alias bomb?)", MaxAliasNodes)
 			}
-			if line, err := expand(c, src); err != nil {
-				return line, err
-			}
+			c = deepCopy(c.Alias)
+			root.Content[i] = c
 		}
-		return 0, nil
+		if line, err := b.expand(c); err != nil {
+			return line, err
+		}
 	}
-	return expand(root, nil)
+	return 0, nil
 }
 
 // aliasLoop finds an alias to a node that contains it, in a tree whose
@@ -70,9 +52,6 @@ func aliasLoop(root *yaml.Node) (int, error) {
 				return line, err
 			}
 		}
-		return 0, nil
-	}
-	if !hasAlias(root) {
 		return 0, nil
 	}
 	return walk(root)

@@ -417,16 +417,20 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 	if d.Source == "" {
 		d.Source = mergedText(root, "metadata", "annotations", HelmFilenameAnnotation)
 	}
-	if !kept && !keep(d) {
-		// Passed through as it is, but Helm and kubectl cannot read an
-		// alias to a node that contains it either.
+	// An alias to a node that contains it is refused in every document:
+	// expanding it would never end, and Helm and kubectl cannot read it
+	// in one passed through either.
+	aliases := hasAlias(root)
+	if aliases {
 		if line, err := aliasLoop(root); err != nil {
 			return &Error{Doc: d, Line: line + lineOffset, Msg: err.Error()}
 		}
+	}
+	if !kept && !keep(d) {
 		return nil
 	}
 	markNonSpecific(root, text)
-	d.aliases = hasAlias(root)
+	d.aliases = aliases
 	d.merges = hasMerge(root)
 	d.headComment, d.footComment = node.HeadComment, node.FootComment
 	d.SeqIndent = seqIndent(d.Raw)
