@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chartsec/chartsec-harden/internal/corpus"
 	"github.com/chartsec/chartsec-harden/internal/synth"
 	"github.com/chartsec/chartsec-harden/transform"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -17,7 +18,7 @@ import (
 func corpusStream(b testing.TB, n int) []byte {
 	var buf bytes.Buffer
 	for range n {
-		for _, f := range corpusFiles(b) {
+		for _, f := range corpus.Files(b) {
 			data, err := os.ReadFile(f)
 			if err != nil {
 				b.Fatal(err)
@@ -36,7 +37,7 @@ func corpusStream(b testing.TB, n int) []byte {
 func BenchmarkRun(b *testing.B) {
 	cfg := transform.DefaultConfig()
 	inputs := map[string][]byte{"corpus-x1": corpusStream(b, 1), "corpus-x4": corpusStream(b, 4)}
-	for _, f := range corpusFiles(b) {
+	for _, f := range corpus.Files(b) {
 		data, _ := os.ReadFile(f)
 		inputs[strings.TrimSuffix(filepath.Base(f), ".yaml")] = data
 	}

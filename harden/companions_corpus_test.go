@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/chartsec/chartsec-harden/internal/corpus"
 	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/transform"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -51,7 +52,7 @@ func (s corpusSelector) selects(p corpusPod) bool {
 // added document decodes strictly into its k8s.io/api type under a valid,
 // unique name.
 func TestCompanionsCorpus(t *testing.T) {
-	for _, file := range corpusFiles(t) {
+	for _, file := range corpus.Files(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			in, err := os.ReadFile(file)
 			if err != nil {

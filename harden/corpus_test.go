@@ -12,12 +12,6 @@ import (
 	"github.com/chartsec/chartsec-harden/transform"
 )
 
-// corpusFiles returns the real `helm template` renders in ../shared/corpus
-// (or $CHARTSEC_CORPUS). In CI a missing corpus is a failure, not a skip.
-func corpusFiles(t testing.TB) []string {
-	return corpus.Files(t)
-}
-
 // TestCorpus runs every real render through the default configuration:
 // nothing fails, every document comes out in order, documents the tool has
 // no reason to touch are byte-identical, a second pass changes nothing, and
@@ -28,7 +22,7 @@ func TestCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, file := range corpusFiles(t) {
+	for _, file := range corpus.Files(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			in, err := os.ReadFile(file)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chartsec/chartsec-harden/internal/corpus"
 	"github.com/chartsec/chartsec-harden/internal/golden"
 	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
@@ -33,7 +34,7 @@ const (
 // reason, that the output is idempotent and that each added ServiceAccount
 // decodes strictly.
 func TestRBACCorpus(t *testing.T) {
-	files := corpusFiles(t)
+	files := corpus.Files(t)
 	counts, renders, severities := map[string]int{}, map[string]int{}, map[string][]string{}
 	leaderElection := 0
 	for _, file := range files {

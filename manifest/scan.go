@@ -462,7 +462,7 @@ func (s *scanner) keyValue(col int, key, val, after []byte) (int, bool) {
 	}
 	val = val[indentOf(val):]
 	if len(val) == 0 || val[0] == '#' {
-		s.nest, s.child, s.nestWanted = col, top.at.under(key), wanted(top.at, key)
+		s.nest, s.child, s.nestWanted = col, top.at.under(key), s.f.field(top.at, key) != nil
 		return 0, true
 	}
 	return s.value(col, val, top.at, key, after)
@@ -484,12 +484,6 @@ func (f *scanned) field(w where, key []byte) *string {
 		return &f.source
 	}
 	return nil
-}
-
-// wanted reports whether key in a mapping at w is a field scanBlock reads.
-func wanted(w where, key []byte) bool {
-	var f scanned
-	return f.field(w, key) != nil
 }
 
 // value reads the scalar value of the entry at col: plain, quoted on one

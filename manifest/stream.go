@@ -109,11 +109,7 @@ func Split(data []byte) []*Doc {
 	start := 0
 	line := 1
 	for pos := 0; pos < len(data); {
-		end := bytes.IndexByte(data[pos:], '\n')
-		next := len(data)
-		if end >= 0 {
-			next = pos + end + 1
-		}
+		_, next := nextLine(data, pos)
 		if isSeparator(data[pos:next]) {
 			cur.Raw = data[start:pos]
 			cur = &Doc{Index: len(docs), Separator: string(data[pos:next]), Line: line + 1}
