@@ -14,12 +14,7 @@ import (
 // never panic, and whatever it outputs must parse again and come through a
 // second pass unchanged.
 func FuzzRun(f *testing.F) {
-	inputs, _ := filepath.Glob("../testdata/*/input.yaml")
-	for _, in := range inputs {
-		if b, err := os.ReadFile(in); err == nil {
-			f.Add(b)
-		}
-	}
+	addGoldenInputs(f)
 	f.Add([]byte("---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: x}]}\n"))
 	f.Add([]byte("--- {kind: Pod, spec: {containers: [{name: c}]}}\n"))
 	f.Add([]byte("kind: Deployment\nspec:\n  template: &t\n    spec:\n      containers: []\n  other: *t\n"))
@@ -44,4 +39,14 @@ func FuzzRun(f *testing.F) {
 			t.Fatalf("second pass changed the output\nfirst:\n%q\nsecond:\n%q", out, again)
 		}
 	})
+}
+
+// addGoldenInputs seeds a fuzz test with the golden cases' inputs.
+func addGoldenInputs(f *testing.F) {
+	inputs, _ := filepath.Glob("../testdata/*/input.yaml")
+	for _, in := range inputs {
+		if b, err := os.ReadFile(in); err == nil {
+			f.Add(b)
+		}
+	}
 }

@@ -3,8 +3,6 @@ package harden
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -38,12 +36,7 @@ var hostileSeeds = []string{
 // after, the volumes, mounts and pull secrets the chart had are kept, no
 // comment is lost, and a second run changes nothing.
 func FuzzMeaning(f *testing.F) {
-	inputs, _ := filepath.Glob("../testdata/*/input.yaml")
-	for _, in := range inputs {
-		if b, err := os.ReadFile(in); err == nil {
-			f.Add(b)
-		}
-	}
+	addGoldenInputs(f)
 	for _, s := range hostileSeeds {
 		f.Add([]byte(s))
 	}
