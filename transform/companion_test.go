@@ -159,27 +159,7 @@ func TestInsertAfterKeepsCompanionsTogether(t *testing.T) {
 // bare Pods included), and that the narrowed selector still covers the
 // workload on a second run.
 func TestNarrowExcludesOtherTemplates(t *testing.T) {
-	const web = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, tier: front}}
-    spec: {containers: [{name: a, image: x}]}
-`
-	testPod := func(labels string) string {
-		return `---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web-test
-  annotations: {helm.sh/hook: test}
-  labels: ` + labels + `
-spec: {containers: [{name: t, image: x}]}
-`
-	}
+	web, testPod := frontDeployment, helmTestPod
 	for _, tc := range []struct {
 		name, other string
 		want        string // the companion selector
@@ -229,6 +209,33 @@ spec: {containers: [{name: t, image: x}]}
 	}
 }
 
+// frontDeployment is a Deployment of two replicas whose pods are labelled
+// app=web, tier=front.
+const frontDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, tier: front}}
+    spec: {containers: [{name: a, image: x}]}
+`
+
+// helmTestPod is a Helm test hook's Pod with the labels given (a flow
+// mapping), a document to follow frontDeployment.
+func helmTestPod(labels string) string {
+	return `---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-test
+  annotations: {helm.sh/hook: test}
+  labels: ` + labels + `
+spec: {containers: [{name: t, image: x}]}
+`
+}
+
 // TestCompanionViewShared: the PodDisruptionBudget filter uses the view the
 // NetworkPolicy filter built, right after it in the pipeline, unless
 // building it labelled a pod template (a new view reads that label); and
@@ -239,22 +246,7 @@ func TestCompanionViewShared(t *testing.T) {
 			t.Fatal("the PodDisruptionBudget filter no longer runs right after the NetworkPolicy filter, whose view it reuses")
 		}
 	}
-	const web = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: a, image: x}]}
-`
-	const hook = `---
-apiVersion: v1
-kind: Pod
-metadata: {name: web-test, annotations: {helm.sh/hook: test}, labels: {app: web}}
-spec: {containers: [{name: t, image: x}]}
-`
+	web, hook := frontDeployment, helmTestPod("{app: web, tier: front}")
 	for _, tc := range []struct {
 		name, in string
 		shared   bool
