@@ -493,9 +493,12 @@ func (s *scanner) value(col int, v []byte, w where, key, after []byte) (int, boo
 	want := field != nil
 	switch v[0] {
 	case '"', '\'':
-		end := quotedEnd(v)
-		if end < 0 {
-			if want || closeQuote(v[1:], v[0]) == -2 {
+		end := closeQuote(v[1:], v[0]) + 1
+		switch {
+		case end == -1: // an escape the scanner does not read
+			return 0, false
+		case end == 0: // the scalar goes on on the next lines
+			if want {
 				return 0, false
 			}
 			return quotedLines(after, col, v[0])
