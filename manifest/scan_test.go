@@ -1,21 +1,27 @@
 package manifest
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/chartsec/chartsec-harden/internal/corpus"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // agreeScan checks scanBlock against yaml.v3 on one document's text: what
-// it accepts parses into one mapping with the fields it read. It tells
-// whether scanBlock accepted the text.
+// it accepts parses into one mapping with the fields it read. Of that,
+// what parseBlock builds must be yaml.v3's tree. It tells whether
+// scanBlock accepted the text.
 func agreeScan(t *testing.T, text []byte, name string) bool {
 	t.Helper()
 	f, ok := scanBlock(text)
 	if !ok {
 		return false
 	}
+	agreeParse(t, text, name)
 	d := &Doc{Raw: text, Line: 1}
 	var parsed bool
 	err := parseOne(d, func(*Doc) bool { parsed = true; return true }, true)
@@ -96,6 +102,8 @@ func FuzzScanBlock(f *testing.F) {
 		"a: [x, [y]]\nb: [a: b]\n",
 		"metadata:\n  name:\n    x\n",
 		"a: \"x\\\n  y\\ z\\u00e9\\x41\\\"\"\nb: \"\\ud800\"\nc: \"\\q\"\n",
+		"# Source: c/t.yaml\n# more\n\nkind: X\nrules:\n  - verbs: [\"get\", 'it''s', x]\n    k:\n    -\n\"q\": é\n",
+		"# Source: c/t.yaml\nk: <<\nl: [a:b, 0x1F , ~]\nm:   \n",
 		"a: 1\nb: 2\nc: 3\nd: 4\ne: 5\nf: 6\ng: 7\nh: 8\ni: 9\nj: 10\nk: 11\nl: 12\nm: 13\nn: 14\no: 15\np: 16\nq: 17\nr: 18\ns: 19\nt: 20\nu: 21\nv: 22\nw: 23\nx: 24\ny: 25\nz: 26\nA: 1\nB: 2\nC: 3\nD: 4\nE: 5\nF: 6\nG: 7\nH: 8\nI: 9\nJ: 10\na: dup\n",
 	} {
 		f.Add(s)
@@ -171,4 +179,37 @@ func TestScanBlockShortDocuments(t *testing.T) {
 		}
 	}
 	grow("", n)
+}
+
+// agreeParse checks that what parseBlock builds of text is the tree
+// yaml.v3 builds, field for field.
+func agreeParse(t *testing.T, text []byte, name string) {
+	t.Helper()
+	got, ok := parseBlock(text)
+	if !ok {
+		return
+	}
+	var want yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(text)).Decode(&want); err != nil {
+		t.Errorf("%s: parseBlock builds what yaml.v3 refuses (%v):\n%s", name, err, text)
+		return
+	}
+	if g, w := dumpTree(got), dumpTree(&want); g != w {
+		t.Errorf("%s: parseBlock builds\n%s\nwhere yaml.v3 builds\n%s\nof\n%s", name, g, w, text)
+	}
+}
+
+// dumpTree writes every field of every node of a tree, a node a line.
+func dumpTree(n *yaml.Node) string {
+	var b strings.Builder
+	var walk func(n *yaml.Node, indent string)
+	walk = func(n *yaml.Node, indent string) {
+		fmt.Fprintf(&b, "%skind %d style %d tag %q value %q anchor %q alias %v line %d column %d head %q line %q foot %q\n",
+			indent, n.Kind, n.Style, n.Tag, n.Value, n.Anchor, n.Alias != nil, n.Line, n.Column, n.HeadComment, n.LineComment, n.FootComment)
+		for _, c := range n.Content {
+			walk(c, indent+"  ")
+		}
+	}
+	walk(n, "")
+	return b.String()
 }

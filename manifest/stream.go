@@ -366,25 +366,15 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 	if scanned && !kept {
 		return nil // well-formed, and no tree needed
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(text))
-	var node yaml.Node
-	if err := dec.Decode(&node); err != nil {
-		if err == io.EOF {
-			return nil // comments only
-		}
-		return yamlError(d, text, err, lineOffset)
+	var node *yaml.Node
+	if scanned {
+		node, _ = parseBlock(text) // one mapping, and most often of the part parseBlock reads
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
-		line := extra.Line
-		if err != nil {
-			line, _ = yamlErrorLine(err)
+	if node == nil {
+		var err error
+		if node, err = decode(d, text, lineOffset); node == nil || err != nil {
+			return err
 		}
-		if len(node.Content) == 1 && node.Content[0].Kind == yaml.MappingNode {
-			d.Kind = mergedText(node.Content[0], "kind")
-			d.Name = mergedText(node.Content[0], "metadata", "name")
-		}
-		return &Error{Doc: d, Line: line + lineOffset, Msg: "more than one YAML document without a \"---\" line between them (a \"...\" marker?)"}
 	}
 	if node.Kind != yaml.DocumentNode || len(node.Content) != 1 {
 		return nil
@@ -432,6 +422,32 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 	d.SeqIndent = seqIndent(d.Raw)
 	d.Node = yaml.NewRNode(root)
 	return nil
+}
+
+// decode parses text with yaml.v3: its document node, or nil for a text
+// of comments only.
+func decode(d *Doc, text []byte, lineOffset int) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	var node yaml.Node
+	if err := dec.Decode(&node); err != nil {
+		if err == io.EOF {
+			return nil, nil // comments only
+		}
+		return nil, yamlError(d, text, err, lineOffset)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		line := extra.Line
+		if err != nil {
+			line, _ = yamlErrorLine(err)
+		}
+		if len(node.Content) == 1 && node.Content[0].Kind == yaml.MappingNode {
+			d.Kind = mergedText(node.Content[0], "kind")
+			d.Name = mergedText(node.Content[0], "metadata", "name")
+		}
+		return nil, &Error{Doc: d, Line: line + lineOffset, Msg: "more than one YAML document without a \"---\" line between them (a \"...\" marker?)"}
+	}
+	return &node, nil
 }
 
 // scan reads the document with scanBlock when it can (not with CRLF line

@@ -1,0 +1,345 @@
+package manifest
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Building yaml.v3 trees was most of the time, and most of the garbage,
+// of a run over many workloads: go-yaml goes through tokens and events,
+// each allocated, for every scalar. parseBlock builds the same tree
+// directly for the YAML rendered workloads are written in: block mappings
+// and lists, one-line plain and quoted scalars, one-line flow lists of
+// scalars, "{}", and "#" lines only at the top of the document. Anything
+// else (comments further down, multi-line scalars, "|" and ">" blocks,
+// flow collections of pairs, escapes) makes it decline, and yaml.v3
+// parses the document. It only reads documents scanBlock accepted (no
+// tabs, anchors, aliases, tags, merge keys or duplicate keys; one mapping
+// at column 0). The tests hold it to yaml.v3: what it builds, yaml.v3
+// builds too, field for field (agreeParse, which FuzzScanBlock and the
+// tests that walk short documents and values in full run).
+
+// blockLine is a line of the document: where it starts and ends in the
+// text, and its indentation; blank lines are not kept.
+type blockLine struct {
+	start, end, indent int
+	number             int // 1-based
+}
+
+// blockParser is parseBlock's state: the document as one string (the
+// scalars' values are slices of it: one copy for the whole document)
+// and its non-blank lines.
+type blockParser struct {
+	src   []byte
+	text  string
+	lines []blockLine
+	i     int // the line being read
+	// open holds the children of the open collections, each collection's
+	// from where it started: a collection gets a slice of its size.
+	open []*yaml.Node
+}
+
+// closeCollection gives n the children opened since base.
+func (p *blockParser) closeCollection(n *yaml.Node, base int) {
+	n.Content = make([]*yaml.Node, len(p.open)-base)
+	copy(n.Content, p.open[base:])
+	clear(p.open[base:])
+	p.open = p.open[:base]
+}
+
+// parseBlock returns the yaml.v3 document node of text, or false to
+// leave the document to yaml.v3.
+func parseBlock(text []byte) (*yaml.Node, bool) {
+	p := blockParser{src: text, text: string(text), lines: make([]blockLine, 0, bytes.Count(text, []byte("\n"))+1)}
+	// The comment lines at the top are a head comment: of the document
+	// when a blank line follows them, else of the first key.
+	head, headEnd, blankAfterHead := -1, 0, false
+	for pos, number := 0, 1; pos < len(p.text); number++ {
+		end := strings.IndexByte(p.text[pos:], '\n')
+		if end < 0 {
+			end = len(p.text)
+		} else {
+			end += pos
+		}
+		n := indentOf(text[pos:end])
+		switch {
+		case pos+n == end:
+			if head >= 0 && len(p.lines) == 0 {
+				blankAfterHead = true
+			} else if len(p.lines) == 0 {
+				return nil, false // blank lines before the head comment
+			}
+		case p.text[pos+n] == '#':
+			if len(p.lines) > 0 || n > 0 || blankAfterHead || p.text[end-1] == ' ' {
+				return nil, false // a comment inside the document
+			}
+			if head < 0 {
+				head = pos
+			}
+			headEnd = end
+		default:
+			p.lines = append(p.lines, blockLine{start: pos, end: end, indent: n, number: number})
+		}
+		pos = end + 1
+	}
+	if len(p.lines) == 0 || p.lines[0].indent != 0 {
+		return nil, false
+	}
+	root, ok := p.mapping(0, p.lines[0].start)
+	if !ok || p.i != len(p.lines) {
+		return nil, false
+	}
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Line: p.lines[0].number, Column: 1, Content: []*yaml.Node{root}}
+	if head >= 0 {
+		comment := p.text[head:headEnd]
+		if blankAfterHead {
+			doc.HeadComment = comment
+		} else {
+			root.Content[0].HeadComment = comment
+		}
+	}
+	return doc, true
+}
+
+// column is yaml.v3's 1-based column of the byte at off on line l: it
+// counts characters, not bytes.
+func (p *blockParser) column(l blockLine, off int) int {
+	prefix := p.text[l.start:off]
+	for i := 0; i < len(prefix); i++ {
+		if prefix[i] >= utf8.RuneSelf {
+			return utf8.RuneCountInString(prefix) + 1
+		}
+	}
+	return len(prefix) + 1
+}
+
+// item reports whether line l is a list item ("- x", "-").
+func (p *blockParser) item(l blockLine) bool {
+	rest := p.text[l.start+l.indent : l.end]
+	return rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ')
+}
+
+// mapping reads a block mapping at col whose first key starts at from on
+// the current line (after "- " for a mapping in a list item).
+func (p *blockParser) mapping(col, from int) (*yaml.Node, bool) {
+	l := p.lines[p.i]
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: l.number, Column: p.column(l, from)}
+	base := len(p.open)
+	for {
+		key, value, ok := p.keyValue(col, from)
+		if !ok {
+			return nil, false
+		}
+		p.open = append(p.open, key, value)
+		if p.i == len(p.lines) {
+			break
+		}
+		l = p.lines[p.i]
+		if l.indent > col {
+			return nil, false // more indented than the entries: a continuation, or an error
+		}
+		if l.indent < col || p.item(l) {
+			break // an indentless list's next item is the parent's
+		}
+		from = l.start + col
+	}
+	p.closeCollection(m, base)
+	return m, true
+}
+
+// keyValue reads the entry "key: value" at from on the current line of a
+// mapping at col, and its value's lines.
+func (p *blockParser) keyValue(col, from int) (key, value *yaml.Node, ok bool) {
+	l := p.lines[p.i]
+	rest := p.text[from:l.end]
+	k, v, isKey := splitKey(p.src[from:l.end])
+	if !isKey {
+		return nil, nil, false
+	}
+	key = &yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, from)}
+	if rest[0] == '"' || rest[0] == '\'' {
+		key.Tag, key.Value = "!!str", rest[1:1+len(k)]
+		key.Style = yaml.DoubleQuotedStyle
+		if rest[0] == '\'' {
+			key.Style = yaml.SingleQuotedStyle
+		}
+	} else {
+		key.Value = rest[:len(k)]
+		key.Tag = plainTag(key.Value)
+	}
+	colon := from + len(rest) - len(v) - 1
+	at := colon + 1 + indentOf(v)
+	p.i++
+	if at == l.end {
+		value, ok = p.nested(col, l, colon+1, true)
+		return key, value, ok
+	}
+	value, ok = p.scalar(l, at)
+	return key, value, ok
+}
+
+// nested reads the value of an entry at col whose line l ends after its
+// key or dash (at after): a collection on the next lines, or null.
+func (p *blockParser) nested(col int, l blockLine, after int, inMapping bool) (*yaml.Node, bool) {
+	if p.i < len(p.lines) {
+		next := p.lines[p.i]
+		switch {
+		case next.indent > col:
+			if p.item(next) {
+				return p.sequence(next.indent)
+			}
+			return p.mapping(next.indent, next.start+next.indent)
+		case next.indent == col && inMapping && p.item(next):
+			return p.sequence(col)
+		}
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: l.number, Column: p.column(l, after)}, true
+}
+
+// sequence reads a block list whose items start at col.
+func (p *blockParser) sequence(col int) (*yaml.Node, bool) {
+	l := p.lines[p.i]
+	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: l.number, Column: col + 1}
+	base := len(p.open)
+	for p.i < len(p.lines) {
+		l = p.lines[p.i]
+		if l.indent < col || l.indent == col && !p.item(l) {
+			break
+		}
+		if l.indent > col {
+			return nil, false
+		}
+		dash := l.start + col
+		at := dash + 1
+		for at < l.end && p.text[at] == ' ' {
+			at++
+		}
+		var item *yaml.Node
+		var ok bool
+		switch {
+		case at == l.end:
+			p.i++
+			item, ok = p.nested(col, l, dash+1, false)
+		case p.text[at] == '-' && (at+1 == l.end || p.text[at+1] == ' '):
+			return nil, false // a list in a list item
+		default:
+			if _, _, isKey := splitKey(p.src[at:l.end]); isKey {
+				item, ok = p.mapping(at-l.start, at)
+			} else {
+				p.i++
+				item, ok = p.scalar(l, at)
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+		p.open = append(p.open, item)
+	}
+	p.closeCollection(s, base)
+	return s, true
+}
+
+// scalar reads the value at off on line l (whose entry is read): a
+// one-line plain or quoted scalar, a flow list of scalars, or "{}". Its caller declines
+// when the next line is more indented than the entry (a continuation).
+func (p *blockParser) scalar(l blockLine, off int) (*yaml.Node, bool) {
+	v := p.text[off:l.end]
+	n := &yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, off)}
+	switch v[0] {
+	case '"', '\'':
+		end := closeQuote(p.src[off+1:l.end], v[0]) + 1
+		if end <= 0 || strings.TrimRight(v[end:], " ") != "" {
+			return nil, false
+		}
+		n.Tag, n.Value = "!!str", v[1:end-1]
+		if v[0] == '"' {
+			n.Style = yaml.DoubleQuotedStyle
+			if strings.IndexByte(n.Value, '\\') >= 0 {
+				return nil, false
+			}
+		} else {
+			n.Style = yaml.SingleQuotedStyle
+			if strings.IndexByte(n.Value, '\'') >= 0 {
+				n.Value = strings.ReplaceAll(n.Value, "''", "'")
+			}
+		}
+	case '[':
+		return p.flowList(l, off)
+	case '{':
+		if len(v) < 2 || v[1] != '}' || strings.TrimRight(v[2:], " ") != "" {
+			return nil, false
+		}
+		n.Kind, n.Tag, n.Style = yaml.MappingNode, "!!map", yaml.FlowStyle
+	default:
+		if !plainStart(p.src[off:l.end]) {
+			return nil, false
+		}
+		end, ok := plainEnd(p.src[off:l.end])
+		if !ok || strings.TrimRight(v, " ") != v[:end] {
+			return nil, false // a comment after it
+		}
+		n.Value = v[:end]
+		n.Tag = plainTag(n.Value)
+	}
+	return n, true
+}
+
+// flowList reads a one-line flow list of scalars at off on line l, as
+// scanBlock's flowList reads it ("[a, 'b', \"c\"]").
+func (p *blockParser) flowList(l blockLine, off int) (*yaml.Node, bool) {
+	v := p.src[off:l.end]
+	end := flowList(v)
+	if end < 0 || strings.TrimRight(p.text[off+end:l.end], " ") != "" {
+		return nil, false
+	}
+	n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle, Tag: "!!seq", Line: l.number, Column: p.column(l, off)}
+	i := 1 + indentOf(v[1:])
+	base := len(p.open)
+	for v[i] != ']' {
+		item := &yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, off+i)}
+		if q := v[i]; q == '"' || q == '\'' {
+			e := quotedEnd(v[i:])
+			item.Tag, item.Value, item.Style = "!!str", p.text[off+i+1:off+i+e-1], yaml.DoubleQuotedStyle
+			if q == '\'' {
+				item.Style = yaml.SingleQuotedStyle
+				item.Value = strings.ReplaceAll(item.Value, "''", "'")
+			} else if strings.IndexByte(item.Value, '\\') >= 0 {
+				return nil, false
+			}
+			i += e
+		} else {
+			j := i
+			for v[j] != ',' && v[j] != ']' {
+				j++
+			}
+			item.Value = strings.TrimRight(p.text[off+i:off+j], " ")
+			item.Tag = plainTag(item.Value)
+			i = j
+		}
+		p.open = append(p.open, item)
+		i += indentOf(v[i:])
+		if v[i] == ',' {
+			i++
+			i += indentOf(v[i:])
+		}
+	}
+	p.closeCollection(n, base)
+	return n, true
+}
+
+// plainTag is the tag yaml.v3 gives a plain scalar: "<<" is a merge
+// key wherever it stands, and a scalar starting with any other character
+// than these can only be a string (go-yaml's resolve table).
+func plainTag(value string) string {
+	if value == "<<" {
+		return "!!merge"
+	}
+	switch value[0] {
+	case '+', '-', '.', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O', '~':
+		return (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag()
+	}
+	return "!!str"
+}
