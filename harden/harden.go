@@ -59,11 +59,15 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 	}
 	scope.Objects = objects(docs)
 	nodes, owner := objectNodes(docs)
-	for _, n := range nodes {
-		if err := scope.CheckTypes(n); err != nil {
-			d := owner[n.YNode()]
-			return nil, false, &manifest.Error{Doc: d, Line: d.StreamLine(err.Line), Msg: err.Error()}
+	err = manifest.Parallel(len(nodes), func(i int) error {
+		if err := scope.CheckTypes(nodes[i]); err != nil {
+			d := owner[nodes[i].YNode()]
+			return &manifest.Error{Doc: d, Line: d.StreamLine(err.Line), Msg: err.Error()}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
 	}
 	return docs, cr, nil
 }

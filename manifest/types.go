@@ -34,6 +34,22 @@ func (e *TypeError) Error() string {
 // corev1.PodTemplateSpec), in document order. Keys t does not know are
 // not checked. path names n in messages ("" for a document).
 func CheckTypes(n *yaml.Node, t reflect.Type, path string) *TypeError {
+	err := checkTypes(n, t)
+	if err == nil {
+		return nil
+	}
+	// The path was built on the way back from the field, so that the
+	// fields that fit cost no string.
+	err.Path = strings.TrimPrefix(path+err.Path, ".")
+	if err.Path == "" {
+		err.Path = "the document"
+	}
+	return err
+}
+
+// checkTypes is CheckTypes with the error's path relative to n: "" for n,
+// ".key" or "[i]" and on for what is under it.
+func checkTypes(n *yaml.Node, t reflect.Type) *TypeError {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
@@ -44,11 +60,7 @@ func CheckTypes(n *yaml.Node, t reflect.Type, path string) *TypeError {
 		return nil // null decodes into anything
 	}
 	bad := func(want string) *TypeError {
-		p := path
-		if p == "" {
-			p = "the document"
-		}
-		return &TypeError{Line: n.Line, Path: p, Got: describe11(n), Want: want}
+		return &TypeError{Line: n.Line, Got: describe11(n), Want: want}
 	}
 	switch t {
 	case intOrStringType:
@@ -82,7 +94,7 @@ func CheckTypes(n *yaml.Node, t reflect.Type, path string) *TypeError {
 			if !ok || k.Kind != yaml.ScalarNode {
 				continue
 			}
-			if err := checkField(k, n.Content[i+1], f, join(path, k.Value)); err != nil {
+			if err := checkField(k, n.Content[i+1], f); err != nil {
 				return err
 			}
 		}
@@ -91,7 +103,7 @@ func CheckTypes(n *yaml.Node, t reflect.Type, path string) *TypeError {
 			return bad("a mapping")
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if err := checkField(n.Content[i], n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
+			if err := checkField(n.Content[i], n.Content[i+1], t.Elem()); err != nil {
 				return err
 			}
 		}
@@ -106,7 +118,8 @@ func CheckTypes(n *yaml.Node, t reflect.Type, path string) *TypeError {
 			return bad("a list")
 		}
 		for i, c := range n.Content {
-			if err := CheckTypes(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := checkTypes(c, t.Elem()); err != nil {
+				err.Path = "[" + strconv.Itoa(i) + "]" + err.Path
 				return err
 			}
 		}
@@ -133,10 +146,13 @@ func CheckTypes(n *yaml.Node, t reflect.Type, path string) *TypeError {
 
 // checkField checks a mapping's value; a value of the wrong kind is
 // reported at its key's line (a mapping's own line is its first key's).
-func checkField(key, value *yaml.Node, t reflect.Type, path string) *TypeError {
-	err := CheckTypes(value, t, path)
-	if err != nil && err.Path == path {
-		err.Line = key.Line
+func checkField(key, value *yaml.Node, t reflect.Type) *TypeError {
+	err := checkTypes(value, t)
+	if err != nil {
+		if err.Path == "" {
+			err.Line = key.Line
+		}
+		err.Path = "." + key.Value + err.Path
 	}
 	return err
 }
@@ -157,13 +173,6 @@ func integralFloat(n *yaml.Node) bool {
 	}
 	f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
 	return err == nil && f == math.Trunc(f) && math.Abs(f) < 1e21
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 // describe11 says what a node is as Kubernetes reads it.
