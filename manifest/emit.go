@@ -1,7 +1,9 @@
 package manifest
 
 import (
+	"bytes"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -31,15 +33,25 @@ func emitFast(root *yaml.Node, seqIndent yaml.SequenceIndentStyle) (_ []byte, ok
 		root.HeadComment != "" || root.LineComment != "" || root.FootComment != "" {
 		return nil, false
 	}
-	e := emitter{b: make([]byte, 0, 1024), wide: seqIndent == yaml.WideSequenceStyle}
 	if len(root.Content) == 0 {
-		return append(e.b, "{}\n"...), true
+		return []byte("{}\n"), true
 	}
-	if !e.mapping(root, 0, false) {
+	// The document is written into a scratch buffer and copied out at its
+	// size: growing a buffer per document was most of a run's garbage.
+	scratch := emitBuffers.Get().(*[]byte)
+	defer emitBuffers.Put(scratch)
+	e := emitter{b: (*scratch)[:0], wide: seqIndent == yaml.WideSequenceStyle}
+	ok = e.mapping(root, 0, false)
+	if cap(e.b) <= 1<<20 {
+		*scratch = e.b
+	}
+	if !ok {
 		return nil, false
 	}
-	return e.b, true
+	return bytes.Clone(e.b), true
 }
+
+var emitBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // implicitTag reports whether yaml.v3 writes a collection without a tag.
 func implicitTag(n *yaml.Node) bool {

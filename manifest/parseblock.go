@@ -1,8 +1,8 @@
 package manifest
 
 import (
-	"bytes"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -50,10 +50,23 @@ func (p *blockParser) closeCollection(n *yaml.Node, base int) {
 	p.open = p.open[:base]
 }
 
+// blockParsers keep parseBlock's line and collection stacks from one
+// document to the next.
+var blockParsers = sync.Pool{New: func() any { return new(blockParser) }}
+
+// release puts p back in blockParsers, holding no text and no nodes.
+func (p *blockParser) release() {
+	clear(p.open[:cap(p.open)])
+	*p = blockParser{lines: p.lines[:0], open: p.open[:0]}
+	blockParsers.Put(p)
+}
+
 // parseBlock returns the yaml.v3 document node of text, or false to
 // leave the document to yaml.v3.
 func parseBlock(text []byte) (*yaml.Node, bool) {
-	p := blockParser{src: text, text: string(text), lines: make([]blockLine, 0, bytes.Count(text, []byte("\n"))+1)}
+	p := blockParsers.Get().(*blockParser)
+	defer p.release()
+	p.src, p.text, p.i = text, string(text), 0
 	// The comment lines at the top are a head comment: of the document
 	// when a blank line follows them, else of the first key.
 	head, headEnd, blankAfterHead := -1, 0, false

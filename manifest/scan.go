@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -117,13 +118,26 @@ type scanner struct {
 	f              scanned
 }
 
+// scanners keep the stacks of scanBlock's scanners from one document to
+// the next.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
+// release puts s back in scanners, holding no text and no maps.
+func (s *scanner) release() {
+	clear(s.stack[:cap(s.stack)])
+	clear(s.keys[:cap(s.keys)])
+	scanners.Put(s)
+}
+
 // scanBlock reports whether the document text is well-formed YAML of the
 // block subset described above, holding one mapping, and what it reads.
 func scanBlock(text []byte) (scanned, bool) {
 	if !printable(text) {
 		return scanned{}, false
 	}
-	s := scanner{nest: -1, cont: -1}
+	s := scanners.Get().(*scanner)
+	defer s.release()
+	*s = scanner{stack: s.stack[:0], keys: s.keys[:0], nest: -1, cont: -1}
 	for pos := 0; pos < len(text); {
 		var line []byte
 		line, pos = nextLine(text, pos)
