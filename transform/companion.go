@@ -821,7 +821,13 @@ type field struct {
 }
 
 func mapNode(fields ...field) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+	size := 0
+	for _, f := range fields {
+		if f.value != nil {
+			size += 2
+		}
+	}
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: make([]*yaml.Node, 0, size)}
 	for _, f := range fields {
 		if f.value != nil {
 			n.Content = append(n.Content, strNode(f.key), f.value)
@@ -835,7 +841,7 @@ func seqNode(items ...*yaml.Node) *yaml.Node {
 }
 
 func labelsNode(labels []labelPair) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: make([]*yaml.Node, 0, 2*len(labels))}
 	for _, l := range labels {
 		n.Content = append(n.Content, strNode(l.key), strNode(l.value))
 	}
