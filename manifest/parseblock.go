@@ -12,10 +12,11 @@ import (
 // of a run over many workloads: go-yaml goes through tokens and events,
 // each allocated, for every scalar. parseBlock builds the same tree
 // directly for the YAML rendered workloads are written in: block mappings
-// and lists, one-line plain and quoted scalars, one-line flow lists of
-// scalars, "{}", and "#" lines only at the top of the document. Anything
-// else (comments further down, multi-line scalars, "|" and ">" blocks,
-// flow collections of pairs, escapes) makes it decline, and yaml.v3
+// and lists, one-line plain and quoted scalars (with a comment after
+// them or not), one-line flow lists of scalars, "{}", "#" lines at the
+// top of the document and right above a key. Anything else (other
+// comments, multi-line scalars, "|" and ">" blocks, flow collections of
+// pairs, escapes) makes it decline, and yaml.v3
 // parses the document. It only reads documents scanBlock accepted (no
 // tabs, anchors, aliases, tags, merge keys or duplicate keys; one mapping
 // at column 0). The tests hold it to yaml.v3: what it builds, yaml.v3
@@ -23,10 +24,14 @@ import (
 // tests that walk short documents and values in full run).
 
 // blockLine is a line of the document: where it starts and ends in the
-// text, and its indentation; blank lines are not kept.
+// text, and its indentation; blank and comment lines are not kept.
 type blockLine struct {
 	start, end, indent int
 	number             int // 1-based
+	// comment is where the "#" lines right above the line (at its
+	// indentation) start and end, when it has them: its key's head
+	// comment.
+	comment, commentEnd int
 }
 
 // blockParser is parseBlock's state: the document as one string (the
@@ -70,6 +75,11 @@ func parseBlock(text []byte) (*yaml.Node, bool) {
 	// The comment lines at the top are a head comment: of the document
 	// when a blank line follows them, else of the first key.
 	head, headEnd, blankAfterHead := -1, 0, false
+	// Further down, "#" lines are the head comment of the key on the line
+	// right under them, at their indentation; any other comment line (a
+	// blank line around it, a list item or the end under it) is left to
+	// yaml.v3, whose rules for those are many.
+	run, runEnd, runIndent, blank := -1, 0, 0, false
 	for pos, number := 0, 1; pos < len(p.text); number++ {
 		end := strings.IndexByte(p.text[pos:], '\n')
 		if end < 0 {
@@ -80,25 +90,48 @@ func parseBlock(text []byte) (*yaml.Node, bool) {
 		n := indentOf(text[pos:end])
 		switch {
 		case pos+n == end:
-			if head >= 0 && len(p.lines) == 0 {
+			switch {
+			case head >= 0 && len(p.lines) == 0:
 				blankAfterHead = true
-			} else if len(p.lines) == 0 {
-				return nil, false // blank lines before the head comment
+			case len(p.lines) == 0 || run >= 0:
+				return nil, false // blank lines before the head comment, or under a comment
 			}
+			blank = true
 		case p.text[pos+n] == '#':
-			if len(p.lines) > 0 || n > 0 || blankAfterHead || p.text[end-1] == ' ' {
-				return nil, false // a comment inside the document
+			if c := p.text[end-1]; c == ' ' || c == '\t' || strings.IndexByte(p.text[pos:end], '\t') >= 0 {
+				return nil, false // go-yaml may trim what ends a comment
+			}
+			if len(p.lines) > 0 {
+				if blank || run >= 0 && n != runIndent {
+					return nil, false
+				}
+				if run < 0 {
+					run, runIndent = pos, n
+				}
+				runEnd = end
+				break
+			}
+			if n > 0 || blankAfterHead {
+				return nil, false
 			}
 			if head < 0 {
 				head = pos
 			}
 			headEnd = end
 		default:
-			p.lines = append(p.lines, blockLine{start: pos, end: end, indent: n, number: number})
+			l := blockLine{start: pos, end: end, indent: n, number: number}
+			if run >= 0 {
+				if _, _, isKey := splitKey(text[pos+n : end]); !isKey || n != runIndent {
+					return nil, false
+				}
+				l.comment, l.commentEnd, run = run, runEnd, -1
+			}
+			p.lines = append(p.lines, l)
+			blank = false
 		}
 		pos = end + 1
 	}
-	if len(p.lines) == 0 || p.lines[0].indent != 0 {
+	if len(p.lines) == 0 || p.lines[0].indent != 0 || run >= 0 {
 		return nil, false
 	}
 	root, ok := p.mapping(0, p.lines[0].start)
@@ -173,6 +206,15 @@ func (p *blockParser) keyValue(col, from int) (key, value *yaml.Node, ok bool) {
 		return nil, nil, false
 	}
 	key = &yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, from)}
+	if l.commentEnd > 0 {
+		if from != l.start+l.indent {
+			return nil, nil, false
+		}
+		key.HeadComment = p.text[l.comment+l.indent : l.commentEnd]
+		if l.indent > 0 {
+			key.HeadComment = strings.ReplaceAll(key.HeadComment, "\n"+p.text[l.start:l.start+l.indent], "\n")
+		}
+	}
 	if rest[0] == '"' || rest[0] == '\'' {
 		key.Tag, key.Value = "!!str", rest[1:1+len(k)]
 		key.Style = yaml.DoubleQuotedStyle
@@ -195,16 +237,22 @@ func (p *blockParser) keyValue(col, from int) (key, value *yaml.Node, ok bool) {
 }
 
 // nested reads the value of an entry at col whose line l ends after its
-// key or dash (at after): a collection on the next lines, or null.
+// key or dash (at after): a collection or a scalar on the next lines, or
+// null.
 func (p *blockParser) nested(col int, l blockLine, after int, inMapping bool) (*yaml.Node, bool) {
 	if p.i < len(p.lines) {
 		next := p.lines[p.i]
 		switch {
 		case next.indent > col:
+			at := next.start + next.indent
 			if p.item(next) {
 				return p.sequence(next.indent)
 			}
-			return p.mapping(next.indent, next.start+next.indent)
+			if _, _, isKey := splitKey(p.src[at:next.end]); isKey {
+				return p.mapping(next.indent, at)
+			}
+			p.i++
+			return p.scalar(next, at) // "resources:\n  {}", as toYaml writes an empty map
 		case next.indent == col && inMapping && p.item(next):
 			return p.sequence(col)
 		}
@@ -264,7 +312,7 @@ func (p *blockParser) scalar(l blockLine, off int) (*yaml.Node, bool) {
 	switch v[0] {
 	case '"', '\'':
 		end := closeQuote(p.src[off+1:l.end], v[0]) + 1
-		if end <= 0 || strings.TrimRight(v[end:], " ") != "" {
+		if end <= 0 || !lineComment(n, v[end:]) {
 			return nil, false
 		}
 		n.Tag, n.Value = "!!str", v[1:end-1]
@@ -291,13 +339,28 @@ func (p *blockParser) scalar(l blockLine, off int) (*yaml.Node, bool) {
 			return nil, false
 		}
 		end, ok := plainEnd(p.src[off:l.end])
-		if !ok || strings.TrimRight(v, " ") != v[:end] {
-			return nil, false // a comment after it
+		if !ok || !lineComment(n, v[end:]) {
+			return nil, false
 		}
 		n.Value = v[:end]
 		n.Tag = plainTag(n.Value)
 	}
 	return n, true
+}
+
+// lineComment reads what follows a scalar on its line: nothing but
+// spaces, or spaces and a comment, which go-yaml gives the scalar as it
+// stands ("# note  "). It reports false for anything else.
+func lineComment(n *yaml.Node, rest string) bool {
+	c := strings.TrimLeft(rest, " ")
+	switch {
+	case c == "":
+		return true
+	case c[0] != '#' || len(c) == len(rest) || strings.IndexByte(c, '\t') >= 0:
+		return false
+	}
+	n.LineComment = c
+	return true
 }
 
 // flowList reads a one-line flow list of scalars at off on line l, as

@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chartsec/chartsec-harden/internal/synth"
@@ -26,8 +27,12 @@ func TestParseBlockMatchesYAML(t *testing.T) {
 		"a:\n- b:\n  - c\n  d: e\n", "a:\n  b:\n    c:\n      d: 1\n  e: 2\n", "\"k\": v\n'l': w\n\"it's\": x\n80: x\ntrue: y\n",
 		"é: b\nc: ü\nd:\n  ü: é\n  - x\n", "k: v\n\n\nl: w\n\n", "k: v",
 		"# Source: a/b.yaml\napiVersion: v1\nkind: Service\n", "# one\n# two\n\nkind: x\n", "# one\n\n\n# two\nkind: x\n", "#\nk: v\n",
-		"# c \nk: v\n", "\n# c\nk: v\n", "k: v # c\n", "k:\n  # c\n  l: v\n", "k: v\n# c\n",
-		"k: |\n  x\n", "k: x\n  y\n", "k: 'x\n  y'\n", "k: \"\\n\"\n", "k: [a]\n", "- a\n", "k:\n- - a\n", "k:\n  x\n",
+		"# c \nk: v\n", "# c\t\nk: v\n", "#\tc\nk: v\n", "\n# c\nk: v\n", "k: v # c\n", "k: v #c  \nl: 'w'   # d\nm:\n- x # e\n- n: y #f\n", "k: v#c\n", "k: 'v'#c\n", "k: v # c\t\n", "k: [] # c\n", "k: # c\n  l: v\n", "k:\n  # c\n  l: v\n", "k: v\n# c\n",
+		"a: 1\n# c\nb: 2\n", "a:\n  x: 1\n  # c1\n  # c2\n  y: 2\n", "a:\n  x: 1\n# c\n  y: 2\n", "a:\n  x: 1\n  # c\nb: 2\n",
+		"a:\n  b:\n    c: 1\n  # d\n  e: 2\n", "a:\n  - x\n  # c\n  - y\n", "a:\n  - n: 1\n    # c\n    m: 2\n", "a:\n  # c\n  - y\n",
+		"a: 1\n\n# c\nb: 2\n", "a: 1\n# c\n\nb: 2\n", "a: 1\n# c\n  # d\nb: 2\n", "a:\n  # c\n  {}\n", "# h\na: 1\n# c\nb: 2 # l\n",
+		"a:\n    # c\n  b: 1\n", "a:\n  b: 1\n    # c\n  d: 2\n", "a: |\n  # x\n  y\nb: 1\n",
+		"k: |\n  x\n", "k: x\n  y\n", "k: 'x\n  y'\n", "k: \"\\n\"\n", "k: [a]\n", "- a\n", "k:\n- - a\n", "k:\n  x\n", "k:\n  {}\nl:\n  []\nm:\n    'q'\nn:\n-\n  {}\n- [a, b]\n", "k:\n  x\n  y\n", "k:\n  {}\n  l: x\n",
 	)
 	accepted := 0
 	for _, doc := range docs {
@@ -43,6 +48,44 @@ func TestParseBlockMatchesYAML(t *testing.T) {
 		t.Error("parseBlock builds none of the cases")
 	}
 	t.Logf("parseBlock built %d of %d cases", accepted, len(docs))
+}
+
+// TestParseBlockComments runs agreeScan, and so agreeParse, over every
+// document of up to four lines drawn from keys, list items, comments and
+// blank lines at three indentations: where comment lines stand against
+// the entries around them decides which node yaml.v3 gives them to.
+func TestParseBlockComments(t *testing.T) {
+	var lines []string
+	for _, indent := range []string{"", "  ", "    "} {
+		for _, p := range []string{"a: x", "b:", "- c", "- d: e", "#c", "# c # d"} {
+			lines = append(lines, indent+p)
+		}
+	}
+	lines = append(lines, "", "k: v # c")
+	n := 5
+	if testing.Short() {
+		n = 4
+	}
+	built := 0
+	var grow func(doc string, n int)
+	grow = func(doc string, n int) {
+		if doc != "" && agreeScan(t, []byte(doc), "document") {
+			if root, ok := parseBlock([]byte(doc)); ok && strings.Contains(dumpTree(root), `head "#`) {
+				built++
+			}
+		}
+		if n == 0 {
+			return
+		}
+		for _, l := range lines {
+			grow(doc+l+"\n", n-1)
+		}
+	}
+	grow("", n)
+	if built == 0 {
+		t.Error("parseBlock built no document with a comment")
+	}
+	t.Logf("parseBlock built %d documents with comments", built)
 }
 
 // TestParseBlockReadsWorkloads: parseBlock is for rendered workloads; it
