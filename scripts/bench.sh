@@ -7,8 +7,9 @@
 #   scripts/bench.sh [RUNS] [N]   (default 7 runs of each, alternating;
 #                                  workload streams of N and 4N, N=1000)
 #
-# Prints, per case, the median wall time, CPU time (user+system) and peak
-# RSS (GNU time) of each program and their ratios. On a machine other jobs
+# Prints first what fresh memory costs on this machine (scripts/bench/
+# firsttouch), then, per case, the median wall time, CPU time (user+system)
+# and peak RSS (GNU time) of each program and their ratios. On a machine other jobs
 # share, the CPU times and the ratios of one run are what to compare.
 # Inputs: ../shared/corpus (or $CHARTSEC_CORPUS), and synthetic streams of
 # many workloads (scripts/bench/workloads): Deployments + Services, + RBAC,
@@ -23,7 +24,7 @@ corpus=${CHARTSEC_CORPUS:-$root/../shared/corpus}
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 (cd "$root" && go build -o "$work/chartsec-harden" . && go build -o "$work/roundtrip" ./scripts/bench/roundtrip &&
-  go build -o "$work/workloads" ./scripts/bench/workloads)
+  go build -o "$work/workloads" ./scripts/bench/workloads && go build -o "$work/firsttouch" ./scripts/bench/firsttouch)
 cat "$corpus"/*.yaml > "$work/x1.yaml"
 for _ in 1 2 3 4; do cat "$work/x1.yaml"; done > "$work/x4.yaml"
 
@@ -55,6 +56,7 @@ compare() {
 }
 
 size() { awk -v b="$(wc -c < "$1")" 'BEGIN {printf "%.1f MB", b/1e6}'; }
+"$work/firsttouch"
 echo "runs: $runs each, alternating; medians. Columns: chartsec-harden wall, CPU, peak RSS | yardstick | ratios (chartsec-harden's peak RSS over the input size)"
 compare "corpus x1 ($(size "$work/x1.yaml")) vs kyaml" "$work/x1.yaml" "$work/chartsec-harden" -q -- "$work/roundtrip"
 compare "corpus x4 ($(size "$work/x4.yaml")) vs kyaml" "$work/x4.yaml" "$work/chartsec-harden" -q -- "$work/roundtrip"
