@@ -13,10 +13,10 @@ import (
 // each allocated, for every scalar. parseBlock builds the same tree
 // directly for the YAML rendered workloads are written in: block mappings
 // and lists, one-line plain and quoted scalars (with a comment after
-// them or not), one-line flow lists of scalars, "{}", "#" lines at the
-// top of the document and right above a key. Anything else (other
-// comments, multi-line scalars, "|" and ">" blocks, flow collections of
-// pairs, escapes) makes it decline, and yaml.v3
+// them or not), "|" and "|-" blocks, one-line flow lists of scalars,
+// "{}", "#" lines at the top of the document and right above a key.
+// Anything else (other comments, multi-line plain and quoted scalars,
+// ">" blocks, flow collections of pairs, escapes) makes it decline, and yaml.v3
 // parses the document. It only reads documents scanBlock accepted (no
 // tabs, anchors, aliases, tags, merge keys or duplicate keys; one mapping
 // at column 0). The tests hold it to yaml.v3: what it builds, yaml.v3
@@ -32,6 +32,8 @@ type blockLine struct {
 	// indentation) start and end, when it has them: its key's head
 	// comment.
 	comment, commentEnd int
+	// block is where the lines of the "|" block the line opens end.
+	block int
 }
 
 // blockParser is parseBlock's state: the document as one string (the
@@ -126,8 +128,15 @@ func parseBlock(text []byte) (*yaml.Node, bool) {
 				}
 				l.comment, l.commentEnd, run = run, runEnd, -1
 			}
-			p.lines = append(p.lines, l)
 			blank = false
+			if col, ok := p.literalHeader(l); ok {
+				// The block's lines are its value's, "#" ones too.
+				var k int
+				l.block, k, blank = p.literalBody(min(end+1, len(p.text)), col)
+				number += k
+				end = l.block - 1
+			}
+			p.lines = append(p.lines, l)
 		}
 		pos = end + 1
 	}
@@ -329,6 +338,8 @@ func (p *blockParser) scalar(l blockLine, off int) (*yaml.Node, bool) {
 		}
 	case '[':
 		return p.flowList(l, off)
+	case '|':
+		return p.literal(l, off)
 	case '{':
 		if len(v) < 2 || v[1] != '}' || strings.TrimRight(v[2:], " ") != "" {
 			return nil, false
@@ -346,6 +357,112 @@ func (p *blockParser) scalar(l blockLine, off int) (*yaml.Node, bool) {
 		n.Tag = plainTag(n.Value)
 	}
 	return n, true
+}
+
+// literalHeader reports whether line l's value is a literal block ("|"
+// or "|-", nothing after it), and the column of its entry (key or list
+// item), which the block's lines are further right of.
+func (p *blockParser) literalHeader(l blockLine) (col int, ok bool) {
+	rest := p.src[l.start+l.indent : l.end]
+	col = l.indent
+	for rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ') {
+		k := 1 + indentOf(rest[1:])
+		if k == len(rest) {
+			return 0, false
+		}
+		if rest[k] == '|' {
+			return col, literalMark(rest[k:])
+		}
+		col, rest = col+k, rest[k:]
+	}
+	_, v, isKey := splitKey(rest)
+	if !isKey {
+		return 0, false
+	}
+	v = v[indentOf(v):]
+	return col, len(v) > 0 && literalMark(v)
+}
+
+// literalMark reports whether v is a literal block's header this parser
+// reads: "|" or "|-", then spaces at most.
+func literalMark(v []byte) bool {
+	if v[0] != '|' {
+		return false
+	}
+	v = v[1:]
+	if len(v) > 0 && v[0] == '-' {
+		v = v[1:]
+	}
+	return indentOf(v) == len(v)
+}
+
+// literalBody is where the lines of a block that starts at from, of an
+// entry at col, end: at the first line that is not blank and not right
+// of col. It tells how many lines that is, and whether the last is blank.
+func (p *blockParser) literalBody(from, col int) (end, lines int, blank bool) {
+	pos := from
+	for pos < len(p.text) {
+		next := strings.IndexByte(p.text[pos:], '\n')
+		if next < 0 {
+			next = len(p.text)
+		} else {
+			next += pos
+		}
+		n := indentOf(p.src[pos:next])
+		if pos+n < next && n <= col {
+			break
+		}
+		lines++
+		blank = pos+n == next
+		pos = next + 1
+	}
+	return min(pos, len(p.text)), lines, blank
+}
+
+// literal reads the literal block at off on line l: its lines with the
+// block's indentation taken off, ending in one line break ("|") or none
+// ("|-"). A block that starts with a blank line, holds a blank line with
+// more spaces than the indentation, is empty, or ends the text without a
+// line break is left to yaml.v3.
+func (p *blockParser) literal(l blockLine, off int) (*yaml.Node, bool) {
+	if !literalMark(p.src[off:l.end]) || l.block <= l.end+1 {
+		return nil, false
+	}
+	body := p.text[l.end+1 : l.block]
+	if !strings.HasSuffix(body, "\n") {
+		return nil, false
+	}
+	lines := strings.Split(body[:len(body)-1], "\n")
+	indent := indentOf([]byte(lines[0]))
+	if indent == len(lines[0]) {
+		return nil, false
+	}
+	for len(lines) > 0 && strings.TrimLeft(lines[len(lines)-1], " ") == "" {
+		if len(lines[len(lines)-1]) > indent {
+			return nil, false
+		}
+		lines = lines[:len(lines)-1]
+	}
+	var b strings.Builder
+	b.Grow(len(body))
+	for _, line := range lines {
+		switch {
+		case strings.TrimLeft(line, " ") == "":
+			if len(line) > indent {
+				return nil, false
+			}
+		case len(line) < indent || strings.TrimLeft(line[:indent], " ") != "":
+			return nil, false
+		default:
+			b.WriteString(line[indent:])
+		}
+		b.WriteByte('\n')
+	}
+	value := b.String()
+	if p.text[off+1] == '-' {
+		value = value[:len(value)-1]
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.LiteralStyle, Tag: "!!str", Value: value, Line: l.number, Column: p.column(l, off)}, true
 }
 
 // lineComment reads what follows a scalar on its line: nothing but

@@ -32,6 +32,9 @@ func TestParseBlockMatchesYAML(t *testing.T) {
 		"a:\n  b:\n    c: 1\n  # d\n  e: 2\n", "a:\n  - x\n  # c\n  - y\n", "a:\n  - n: 1\n    # c\n    m: 2\n", "a:\n  # c\n  - y\n",
 		"a: 1\n\n# c\nb: 2\n", "a: 1\n# c\n\nb: 2\n", "a: 1\n# c\n  # d\nb: 2\n", "a:\n  # c\n  {}\n", "# h\na: 1\n# c\nb: 2 # l\n",
 		"a:\n    # c\n  b: 1\n", "a:\n  b: 1\n    # c\n  d: 2\n", "a: |\n  # x\n  y\nb: 1\n",
+		"a: |\n  x\n    y\n\n  z\n\nb: 1\n", "a: |-\n  x\n\n  # y\nb: 1\n", "a:\n- |\n  x\n- |-\n   y\n", "a: |\n  x\n  \n   \n  y\n", "a: |\n  x",
+		"a:\n  - b: |\n      #!/bin/sh\n      echo \"$x\" # y\n    c: d\n", "a: |\n\n  x\n", "a: |\nb: 1\n", "a: |+\n  x\n\n", "a: | # c\n  x\n", "a: |2\n   x\n",
+		"a: >\n  x\n  y\n", "- |\n  x\n", "a: |\n  x\n\n# c\nb: 1\n", "a: |\n  x\n  \tb\n", "a: |\n  x\n \n",
 		"k: |\n  x\n", "k: x\n  y\n", "k: 'x\n  y'\n", "k: \"\\n\"\n", "k: [a]\n", "- a\n", "k:\n- - a\n", "k:\n  x\n", "k:\n  {}\nl:\n  []\nm:\n    'q'\nn:\n-\n  {}\n- [a, b]\n", "k:\n  x\n  y\n", "k:\n  {}\n  l: x\n",
 	)
 	accepted := 0
@@ -51,26 +54,44 @@ func TestParseBlockMatchesYAML(t *testing.T) {
 }
 
 // TestParseBlockComments runs agreeScan, and so agreeParse, over every
-// document of up to four lines drawn from keys, list items, comments and
+// document of up to five lines drawn from keys, list items, comments and
 // blank lines at three indentations: where comment lines stand against
 // the entries around them decides which node yaml.v3 gives them to.
 func TestParseBlockComments(t *testing.T) {
-	var lines []string
-	for _, indent := range []string{"", "  ", "    "} {
-		for _, p := range []string{"a: x", "b:", "- c", "- d: e", "#c", "# c # d"} {
-			lines = append(lines, indent+p)
-		}
-	}
-	lines = append(lines, "", "k: v # c")
 	n := 5
 	if testing.Short() {
 		n = 4
 	}
+	walkShortDocuments(t, n, `head "#`, []string{"a: x", "b:", "- c", "- d: e", "#c", "# c # d"}, "", "k: v # c")
+}
+
+// TestParseBlockLiterals does the same for "|" blocks, up to five lines: where their lines
+// end, blank lines in them and after them, "#" lines in them.
+func TestParseBlockLiterals(t *testing.T) {
+	n := 5
+	if testing.Short() {
+		n = 4
+	}
+	walkShortDocuments(t, n, "style 8", []string{"a: |", "b: |-", "- |", "- c: |", "x", "#y", "d: e"}, "")
+}
+
+// walkShortDocuments runs agreeScan over every document of up to n lines
+// drawn from pieces at three indentations and from more lines as they
+// are, and fails unless parseBlock built some documents whose tree holds
+// want.
+func walkShortDocuments(t *testing.T, n int, want string, pieces []string, more ...string) {
+	var lines []string
+	for _, indent := range []string{"", "  ", "    "} {
+		for _, p := range pieces {
+			lines = append(lines, indent+p)
+		}
+	}
+	lines = append(lines, more...)
 	built := 0
 	var grow func(doc string, n int)
 	grow = func(doc string, n int) {
 		if doc != "" && agreeScan(t, []byte(doc), "document") {
-			if root, ok := parseBlock([]byte(doc)); ok && strings.Contains(dumpTree(root), `head "#`) {
+			if root, ok := parseBlock([]byte(doc)); ok && strings.Contains(dumpTree(root), want) {
 				built++
 			}
 		}
@@ -83,9 +104,9 @@ func TestParseBlockComments(t *testing.T) {
 	}
 	grow("", n)
 	if built == 0 {
-		t.Error("parseBlock built no document with a comment")
+		t.Errorf("parseBlock built no document whose tree holds %s", want)
 	}
-	t.Logf("parseBlock built %d documents with comments", built)
+	t.Logf("parseBlock built %d documents whose tree holds %s", built, want)
 }
 
 // TestParseBlockReadsWorkloads: parseBlock is for rendered workloads; it
