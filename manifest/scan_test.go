@@ -104,6 +104,7 @@ func FuzzScanBlock(f *testing.F) {
 		"a: \"x\\\n  y\\ z\\u00e9\\x41\\\"\"\nb: \"\\ud800\"\nc: \"\\q\"\n",
 		"# Source: c/t.yaml\n# more\n\nkind: X\nrules:\n  - verbs: [\"get\", 'it''s', x]\n    k:\n    -\n\"q\": é\n",
 		"# Source: c/t.yaml\nk: <<\nl: [a:b, 0x1F , ~]\nm:   \n",
+		"a:\n  - |\n    #!/bin/sh\n    x\n\n  - b: |-\n      y\n\n        z\n    c: d\n",
 		"a:\n  # c\n  # d\n  b: 1 # e\n  c:\n    {}\n  # f\n  g:\n  - h: 'i' #j\n    # k\n    l: m\n",
 		"a: 1\nb: 2\nc: 3\nd: 4\ne: 5\nf: 6\ng: 7\nh: 8\ni: 9\nj: 10\nk: 11\nl: 12\nm: 13\nn: 14\no: 15\np: 16\nq: 17\nr: 18\ns: 19\nt: 20\nu: 21\nv: 22\nw: 23\nx: 24\ny: 25\nz: 26\nA: 1\nB: 2\nC: 3\nD: 4\nE: 5\nF: 6\nG: 7\nH: 8\nI: 9\nJ: 10\na: dup\n",
 	} {
