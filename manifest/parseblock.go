@@ -83,13 +83,9 @@ func parseBlock(text []byte) (*yaml.Node, bool) {
 	// yaml.v3, whose rules for those are many.
 	run, runEnd, runIndent, blank := -1, 0, 0, false
 	for pos, number := 0, 1; pos < len(p.text); number++ {
-		end := strings.IndexByte(p.text[pos:], '\n')
-		if end < 0 {
-			end = len(p.text)
-		} else {
-			end += pos
-		}
-		n := indentOf(text[pos:end])
+		line, _ := nextLine(text, pos)
+		end := pos + len(line)
+		n := indentOf(line)
 		switch {
 		case pos+n == end:
 			switch {
@@ -402,21 +398,16 @@ func literalMark(v []byte) bool {
 func (p *blockParser) literalBody(from, col int) (end, lines int, blank bool) {
 	pos := from
 	for pos < len(p.text) {
-		next := strings.IndexByte(p.text[pos:], '\n')
-		if next < 0 {
-			next = len(p.text)
-		} else {
-			next += pos
-		}
-		n := indentOf(p.src[pos:next])
-		if pos+n < next && n <= col {
+		line, next := nextLine(p.src, pos)
+		n := indentOf(line)
+		if n < len(line) && n <= col {
 			break
 		}
 		lines++
-		blank = pos+n == next
-		pos = next + 1
+		blank = n == len(line)
+		pos = next
 	}
-	return min(pos, len(p.text)), lines, blank
+	return pos, lines, blank
 }
 
 // literal reads the literal block at off on line l: its lines with the
