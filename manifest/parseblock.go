@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -126,10 +127,17 @@ func parseBlock(text []byte) (*yaml.Node, bool) {
 			}
 			blank = false
 			if col, ok := p.literalHeader(l); ok {
-				// The block's lines are its value's, "#" ones too.
-				var k int
-				l.block, k, blank = p.literalBody(min(end+1, len(p.text)), col)
-				number += k
+				// The block's lines are its value's, "#" ones too: they
+				// end where scanBlock found them to.
+				from := min(end+1, len(p.text))
+				size, ok := blockBody(text[from:], col)
+				if !ok {
+					return nil, false
+				}
+				body := text[from : from+size]
+				l.block = from + size
+				number += bytes.Count(body, []byte("\n"))
+				blank = lastLineBlank(body)
 				end = l.block - 1
 			}
 			p.lines = append(p.lines, l)
@@ -392,22 +400,15 @@ func literalMark(v []byte) bool {
 	return indentOf(v) == len(v)
 }
 
-// literalBody is where the lines of a block that starts at from, of an
-// entry at col, end: at the first line that is not blank and not right
-// of col. It tells how many lines that is, and whether the last is blank.
-func (p *blockParser) literalBody(from, col int) (end, lines int, blank bool) {
-	pos := from
-	for pos < len(p.text) {
-		line, next := nextLine(p.src, pos)
-		n := indentOf(line)
-		if n < len(line) && n <= col {
-			break
-		}
-		lines++
-		blank = n == len(line)
-		pos = next
+// lastLineBlank reports whether text has lines and its last holds only
+// spaces.
+func lastLineBlank(text []byte) bool {
+	if len(text) == 0 {
+		return false
 	}
-	return pos, lines, blank
+	text = bytes.TrimSuffix(text, []byte("\n"))
+	last := text[bytes.LastIndexByte(text, '\n')+1:]
+	return indentOf(last) == len(last)
 }
 
 // literal reads the literal block at off on line l: its lines with the
