@@ -229,11 +229,7 @@ func (p *blockParser) keyValue(col, from int) (key, value *yaml.Node, ok bool) {
 		}
 	}
 	if rest[0] == '"' || rest[0] == '\'' {
-		key.Tag, key.Value = "!!str", rest[1:1+len(k)]
-		key.Style = yaml.DoubleQuotedStyle
-		if rest[0] == '\'' {
-			key.Style = yaml.SingleQuotedStyle
-		}
+		quoted(key, rest[0], rest[1:1+len(k)]) // splitKey takes no escape, no inner quote
 	} else {
 		key.Value = rest[:len(k)]
 		key.Tag = plainTag(key.Value)
@@ -325,20 +321,8 @@ func (p *blockParser) scalar(l blockLine, off int) (*yaml.Node, bool) {
 	switch v[0] {
 	case '"', '\'':
 		end := closeQuote(p.src[off+1:l.end], v[0]) + 1
-		if end <= 0 || !lineComment(n, v[end:]) {
+		if end <= 0 || !lineComment(n, v[end:]) || !quoted(n, v[0], v[1:end-1]) {
 			return nil, false
-		}
-		n.Tag, n.Value = "!!str", v[1:end-1]
-		if v[0] == '"' {
-			n.Style = yaml.DoubleQuotedStyle
-			if strings.IndexByte(n.Value, '\\') >= 0 {
-				return nil, false
-			}
-		} else {
-			n.Style = yaml.SingleQuotedStyle
-			if strings.IndexByte(n.Value, '\'') >= 0 {
-				n.Value = strings.ReplaceAll(n.Value, "''", "'")
-			}
 		}
 	case '[':
 		return p.flowList(l, off)
@@ -457,6 +441,21 @@ func (p *blockParser) literal(l blockLine, off int) (*yaml.Node, bool) {
 	return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.LiteralStyle, Tag: "!!str", Value: value, Line: l.number, Column: p.column(l, off)}, true
 }
 
+// quoted makes n the string quoted with q whose text between the quotes
+// is inner: in a single-quoted one a doubled quote stands for one; a
+// double-quoted one with an escape is left to yaml.v3 (false).
+func quoted(n *yaml.Node, q byte, inner string) bool {
+	n.Tag, n.Value, n.Style = "!!str", inner, yaml.DoubleQuotedStyle
+	if q == '\'' {
+		n.Style = yaml.SingleQuotedStyle
+		if strings.IndexByte(inner, '\'') >= 0 {
+			n.Value = strings.ReplaceAll(inner, "''", "'")
+		}
+		return true
+	}
+	return strings.IndexByte(inner, '\\') < 0
+}
+
 // lineComment reads what follows a scalar on its line: nothing but
 // spaces, or spaces and a comment, which go-yaml gives the scalar as it
 // stands ("# note  "). It reports false for anything else.
@@ -487,11 +486,7 @@ func (p *blockParser) flowList(l blockLine, off int) (*yaml.Node, bool) {
 		item := &yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, off+i)}
 		if q := v[i]; q == '"' || q == '\'' {
 			e := quotedEnd(v[i:])
-			item.Tag, item.Value, item.Style = "!!str", p.text[off+i+1:off+i+e-1], yaml.DoubleQuotedStyle
-			if q == '\'' {
-				item.Style = yaml.SingleQuotedStyle
-				item.Value = strings.ReplaceAll(item.Value, "''", "'")
-			} else if strings.IndexByte(item.Value, '\\') >= 0 {
+			if !quoted(item, q, p.text[off+i+1:off+i+e-1]) {
 				return nil, false
 			}
 			i += e
