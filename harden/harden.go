@@ -57,8 +57,8 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 	if err := manifest.Parse(docs, keep(scope)); err != nil {
 		return nil, false, err
 	}
-	scope.Objects = objects(docs)
 	nodes, owner := objectNodes(docs)
+	scope.Objects = objects(nodes, owner)
 	err = manifest.Parallel(len(nodes), func(i int) error {
 		if err := scope.CheckTypes(nodes[i]); err != nil {
 			d := owner[nodes[i].YNode()]
@@ -306,11 +306,10 @@ func listItems(list *yaml.RNode) []*yaml.RNode {
 	return out
 }
 
-// objects locates the parsed objects for findings; a List's items are
-// located at their List.
-func objects(docs []*manifest.Doc) map[*yaml.Node]report.Object {
-	m := map[*yaml.Node]report.Object{}
-	nodes, owner := objectNodes(docs)
+// objects locates the parsed objects (objectNodes) for findings; a
+// List's items are located at their List.
+func objects(nodes []*yaml.RNode, owner map[*yaml.Node]*manifest.Doc) map[*yaml.Node]report.Object {
+	m := make(map[*yaml.Node]report.Object, len(nodes))
 	for _, n := range nodes {
 		d := owner[n.YNode()]
 		o := report.Object{Doc: d.Number, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace, Source: d.Source, Line: d.Line}

@@ -114,7 +114,7 @@ func TestTemplateErrorLocated(t *testing.T) {
 	if err := manifest.Parse(docs, keep(scope)); err != nil {
 		t.Fatal(err)
 	}
-	scope.Objects = objects(docs)
+	scope.Objects = objects(objectNodes(docs))
 	err := evaluate(docs, scope, false, "")
 	if err == nil || !strings.HasPrefix(err.Error(), "document 1 (Pod p), line 9: ") || !strings.Contains(err.Error(), "spec.containers.securityContext.runAsUser is a string where Kubernetes wants int64") {
 		t.Errorf("error %v", err)
