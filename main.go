@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/harden"
+	"github.com/chartsec/chartsec-harden/internal/hugeheap"
 	"github.com/chartsec/chartsec-harden/report"
 	"github.com/chartsec/chartsec-harden/transform"
 	"github.com/spf13/pflag"
@@ -41,6 +42,7 @@ func main() {
 	if stdoutClosed() {
 		stdout = closedWriter{}
 	}
+	hugeheap.Enable()
 	os.Exit(run(os.Args[1:], os.Stdin, stdout, os.Stderr))
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/transform"
 )
 
@@ -44,4 +45,17 @@ func TestBigStreams(t *testing.T) {
 			t.Errorf("the 20 MB document did not come through byte for byte")
 		}
 	})
+}
+
+// TestHeapGrowth: the guess made before the parse counts the documents
+// the filters read, not those that pass through as bytes (a large CRD).
+func TestHeapGrowth(t *testing.T) {
+	deployment := "# Source: a/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n"
+	crd := "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: bs.example.com\n" + strings.Repeat("# padding\n", 1000)
+	configMap := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+	docs := manifest.Split([]byte(deployment + "---\n" + crd + "---\n" + configMap))
+	scope := transform.DefaultConfig().Scope(nil)
+	if got, want := heapGrowth(docs, keep(scope)), len(deployment)*growthPerByte; got != want {
+		t.Errorf("heapGrowth = %d, want %d (the Deployment's bytes times %d)", got, want, growthPerByte)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/internal/hugeheap"
 	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
 	"github.com/chartsec/chartsec-harden/transform"
@@ -54,6 +55,7 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 		return nil, false, err
 	}
 	docs := manifest.Split(in)
+	hugeheap.Reserve(heapGrowth(docs, keep(scope)))
 	if err := manifest.Parse(docs, keep(scope)); err != nil {
 		return nil, false, err
 	}
@@ -70,6 +72,25 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 		return nil, false, err
 	}
 	return docs, cr, nil
+}
+
+// growthPerByte is about how much heap a run takes per byte of the
+// documents the filters read: their trees, what hardening adds to them,
+// and the companions it writes for them (measured: 50 bytes for a
+// Deployment and its Service, scripts/bench.sh).
+const growthPerByte = 50
+
+// heapGrowth guesses, before the parse, how much heap the run will need
+// beyond its input.
+func heapGrowth(docs []*manifest.Doc, keep manifest.Keep) int {
+	n := 0
+	for _, d := range docs {
+		apiVersion, kind := manifest.TopFields(d.Raw)
+		if keep(&manifest.Doc{APIVersion: apiVersion, Kind: kind, Raw: d.Raw}) {
+			n += len(d.Raw)
+		}
+	}
+	return n * growthPerByte
 }
 
 // renderDocs runs the filters over parsed documents and writes the stream.

@@ -593,6 +593,34 @@ func sniffKind(raw []byte) string {
 	return ""
 }
 
+// TopFields reads a document's apiVersion and kind from lines that start
+// with them, without parsing it: a guess made before the parse (to size
+// the work ahead), never what a document is taken to be.
+func TopFields(raw []byte) (apiVersion, kind string) {
+	for len(raw) > 0 && (apiVersion == "" || kind == "") {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		if v, ok := bytes.CutPrefix(line, []byte("apiVersion:")); ok && apiVersion == "" {
+			apiVersion = topValue(v)
+		} else if v, ok := bytes.CutPrefix(line, []byte("kind:")); ok && kind == "" {
+			kind = topValue(v)
+		}
+	}
+	return apiVersion, kind
+}
+
+// topValue is a one-line value without its comment, spaces and quotes.
+func topValue(v []byte) string {
+	if i := bytes.Index(v, []byte(" #")); i >= 0 {
+		v = v[:i]
+	}
+	return strings.Trim(string(bytes.TrimSpace(v)), `"'`)
+}
+
 // FromCR returns data with its line breaks made line feeds when it breaks
 // lines with carriage returns alone (classic Mac OS text), and whether it
 // did: ToCR turns the output back. A stream that mixes CR-only breaks with

@@ -625,3 +625,20 @@ func TestLabelAndError(t *testing.T) {
 		t.Errorf("Error() without a line = %q", got)
 	}
 }
+
+func TestTopFields(t *testing.T) {
+	for _, c := range []struct{ raw, apiVersion, kind string }{
+		{"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n", "apps/v1", "Deployment"},
+		{"kind: \"Service\" # the front\napiVersion: 'v1'\n", "v1", "Service"},
+		{"# Source: x.yaml\r\nkind: ConfigMap\r\napiVersion: v1\r\n", "v1", "ConfigMap"},
+		{"metadata:\n  kind: Nested\n  apiVersion: nested/v1\n", "", ""},
+		{"kind: First\nkind: Second\n", "", "First"},
+		{"kindly: no\nkind:\n", "", ""},
+		{"", "", ""},
+	} {
+		apiVersion, kind := TopFields([]byte(c.raw))
+		if apiVersion != c.apiVersion || kind != c.kind {
+			t.Errorf("TopFields(%q) = %q, %q; want %q, %q", c.raw, apiVersion, kind, c.apiVersion, c.kind)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package hugeheap
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+const (
+	hugePage     = 2 << 20
+	madvHugepage = 14 // MADV_HUGEPAGE
+)
+
+// Reserve prepares the heap to grow by about n bytes into huge pages.
+// It does nothing unless Enable was called, n is at least MinGrowth, the
+// kernel offers huge pages only on request, and the user has not set
+// GODEBUG=disablethp=1 (the runtime's own switch against them). It never
+// commits memory the system may refuse: not under strict overcommit
+// accounting, and never more than a quarter of the machine's memory.
+func Reserve(n int) {
+	if !enabled.Load() || n < MinGrowth || !onRequest() || disabled(os.Getenv("GODEBUG")) {
+		return
+	}
+	var info syscall.Sysinfo_t
+	if syscall.Sysinfo(&info) != nil {
+		return
+	}
+	n = min(n, MaxReserve, int(min(uint64(info.Totalram)*uint64(info.Unit)/4, 1<<62)))
+	b := make([]byte, n) // fresh from the system: mapped, not yet touched
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	beg := (start + hugePage - 1) &^ (hugePage - 1)
+	end := (start + uintptr(n)) &^ (hugePage - 1)
+	if beg < end {
+		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, beg, end-beg, madvHugepage) // advice: a failure costs only speed
+	}
+	runtime.KeepAlive(b)
+	runtime.GC() // returns the range to the runtime's free pages, advice kept
+}
+
+// onRequest reports whether the kernel backs memory with transparent huge
+// pages only where a program asks (with "always" it already does, with
+// "never" it will not), and does not refuse commitments it cannot keep
+// at once (vm.overcommit_memory=2).
+func onRequest() bool {
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || !bytes.Contains(mode, []byte("[madvise]")) {
+		return false
+	}
+	overcommit, err := os.ReadFile("/proc/sys/vm/overcommit_memory")
+	return err == nil && strings.TrimSpace(string(overcommit)) != "2"
+}
+
+// disabled reports whether a GODEBUG value sets disablethp=1 (the last
+// setting of a key wins, as in the runtime).
+func disabled(godebug string) bool {
+	off := false
+	for s := range strings.SplitSeq(godebug, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(s), "disablethp="); ok {
+			off = v == "1"
+		}
+	}
+	return off
+}

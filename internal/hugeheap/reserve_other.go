@@ -1,0 +1,6 @@
+//go:build !linux
+
+package hugeheap
+
+// Reserve does nothing on this system.
+func Reserve(int) {}
