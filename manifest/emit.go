@@ -12,10 +12,11 @@ import (
 // documents: it builds an event queue of large structs per node. emitFast
 // writes the same bytes directly for the trees nearly every Kubernetes
 // object is: block mappings and lists, keys and one-line scalars that need
-// no escaping, literal blocks, and "#" comments above keys or at the end
-// of a line. Given anything else (anchors, explicit tags, flow style,
-// escapes, non-ASCII text, foot comments) it declines, and yaml.v3 writes
-// the document. TestEmitFastMatchesYAML holds it to yaml.v3's output byte
+// no escaping, literal blocks, one-line flow lists of scalars as a key's
+// value (command: ["sh", "-c"]), and "#" comments above keys and list
+// items or at the end of a line. Given anything else (anchors, explicit
+// tags, other flow collections, escapes, non-ASCII text, foot comments)
+// it declines, and yaml.v3 writes the document. TestEmitFastMatchesYAML holds it to yaml.v3's output byte
 // for byte, over the corpus and the golden cases.
 
 // emitter writes one document.
@@ -133,7 +134,7 @@ func (e *emitter) mapping(m *yaml.Node, indent int, inItem bool) bool {
 		if i > 0 || !inItem {
 			e.indent(indent)
 		}
-		if !e.scalar(k, indent, true) {
+		if !e.scalar(k, indent, inKey) {
 			return false
 		}
 		e.b = append(e.b, ':')
@@ -156,11 +157,14 @@ func (e *emitter) value(k, v *yaml.Node, indent int) bool {
 		}
 		if !emptyPlain(v) {
 			e.b = append(e.b, ' ')
-			if !e.scalar(v, indent, false) {
+			if !e.scalar(v, indent, inBlock) {
 				return false
 			}
 		}
 	case yaml.MappingNode, yaml.SequenceNode:
+		if v.Kind == yaml.SequenceNode && v.Style == yaml.FlowStyle && len(v.Content) > 0 {
+			return k.LineComment == "" && implicitTag(v) && e.flowSequence(v)
+		}
 		if !block(v) || !implicitTag(v) || v.LineComment != "" {
 			return false
 		}
@@ -199,7 +203,10 @@ func (e *emitter) value(k, v *yaml.Node, indent int) bool {
 // sequence writes a non-empty block list whose "- " are at column indent.
 func (e *emitter) sequence(s *yaml.Node, indent int) bool {
 	for _, it := range s.Content {
-		if it.Anchor != "" || it.HeadComment != "" || it.FootComment != "" {
+		if it.Anchor != "" || it.FootComment != "" {
+			return false
+		}
+		if it.HeadComment != "" && !e.comment(it.HeadComment, indent) {
 			return false
 		}
 		e.indent(indent)
@@ -214,7 +221,7 @@ func (e *emitter) sequence(s *yaml.Node, indent int) bool {
 		e.b = append(e.b, ' ')
 		switch it.Kind {
 		case yaml.ScalarNode:
-			if !e.scalar(it, indent, false) || !e.lineComment(it) {
+			if !e.scalar(it, indent, inBlock) || !e.lineComment(it) {
 				return false
 			}
 			e.b = append(e.b, '\n')
@@ -236,6 +243,28 @@ func (e *emitter) sequence(s *yaml.Node, indent int) bool {
 	return true
 }
 
+// flowSequence writes a key's non-empty flow list of scalars on one line,
+// " [a, b]", as yaml.v3 does (it never wraps a line), and the line's end.
+func (e *emitter) flowSequence(s *yaml.Node) bool {
+	if s.Anchor != "" || s.HeadComment != "" || s.LineComment != "" || s.FootComment != "" {
+		return false
+	}
+	e.b = append(e.b, " ["...)
+	for i, it := range s.Content {
+		if it.Kind != yaml.ScalarNode || it.Anchor != "" || it.HeadComment != "" || it.LineComment != "" || it.FootComment != "" || emptyPlain(it) {
+			return false
+		}
+		if i > 0 {
+			e.b = append(e.b, ", "...)
+		}
+		if !e.scalar(it, 0, inFlow) {
+			return false
+		}
+	}
+	e.b = append(e.b, "]\n"...)
+	return true
+}
+
 // block reports whether yaml.v3 writes a collection in block style: it
 // writes an empty one as "{}" or "[]" in any style.
 func block(n *yaml.Node) bool {
@@ -248,9 +277,18 @@ func emptyPlain(n *yaml.Node) bool {
 		(n.Tag == "" || n.ShortTag() == yaml.NodeTagNull)
 }
 
+// context is where a scalar is written: yaml.v3 chooses its style by it.
+type context int
+
+const (
+	inBlock context = iota // a value or list item in block style
+	inKey                  // a block mapping's key
+	inFlow                 // an item of a flow list
+)
+
 // scalar writes a scalar as yaml.v3 would, in the style it would choose,
 // or reports that it would write a tag or escapes.
-func (e *emitter) scalar(n *yaml.Node, indent int, key bool) bool {
+func (e *emitter) scalar(n *yaml.Node, indent int, ctx context) bool {
 	if n.Kind != yaml.ScalarNode || n.Style&(yaml.TaggedStyle|yaml.FoldedStyle|yaml.FlowStyle) != 0 {
 		return false
 	}
@@ -275,14 +313,14 @@ func (e *emitter) scalar(n *yaml.Node, indent int, key bool) bool {
 	case n.Style&yaml.SingleQuotedStyle != 0:
 		return e.quoted(v, '\'')
 	case n.Style&yaml.LiteralStyle != 0 || strings.Contains(v, "\n"):
-		return !key && e.literal(v, indent)
+		return ctx == inBlock && e.literal(v, indent)
 	case quote:
 		return e.quoted(v, '"')
 	}
-	if key && len(v) > 128 {
+	if ctx == inKey && len(v) > 128 {
 		return false
 	}
-	if !plainAllowed(v) {
+	if !plainAllowed(v) || ctx == inFlow && strings.ContainsAny(v, ",?[]{}:") {
 		return v != "" && e.quoted(v, '\'') // what yaml.v3 writes instead
 	}
 	e.b = append(e.b, v...)

@@ -101,6 +101,7 @@ func FuzzEmitFast(f *testing.F) {
 		"s: 'it''s'\nt: \"q\"\nu: -x\nv: a: b\n",
 		"- a\n",
 		"k:\n-\n- {}\n- []\n",
+		"command: [\"sh\", '-c', x, 1, true, 'a:b']\nl:\n# above\n- a # after\n  # under\n- b\n",
 	} {
 		f.Add(s)
 	}
@@ -121,8 +122,8 @@ func FuzzEmitFast(f *testing.F) {
 
 // TestEmitFastShortValues compares emitFast with yaml.v3 on every scalar
 // of up to four characters drawn from YAML's indicators, a space, a line
-// break, a letter and a digit, as a key and as a value, in each style and
-// with and without a string tag.
+// break, a letter and a digit, as a key, as a value and as the items of a
+// flow list, in each style and with and without a string tag.
 func TestEmitFastShortValues(t *testing.T) {
 	n := 4
 	if testing.Short() {
@@ -135,7 +136,9 @@ func TestEmitFastShortValues(t *testing.T) {
 				scalar := func() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Style: style, Value: v} }
 				key := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: "k"}
 				list := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{scalar()}}
-				doc := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{key, scalar(), scalar(), list}}
+				flowKey := &yaml.Node{Kind: yaml.ScalarNode, Value: "f"}
+				flowList := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle, Content: []*yaml.Node{scalar(), scalar()}}
+				doc := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{key, scalar(), scalar(), list, flowKey, flowList}}
 				compareEmit(t, doc, yaml.CompactSequenceStyle, fmt.Sprintf("%q in style %d, tag %q", v, style, tag))
 			}
 		}
