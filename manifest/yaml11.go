@@ -96,8 +96,8 @@ func ResolvePlain11(s string) Type11 {
 			return Float11
 		}
 	case c == '+' || c == '-' || c >= '0' && c <= '9':
-		if timestamp11(s) {
-			return Str11
+		if !numberChars(s) || timestamp11(s) {
+			return Str11 // 500m, 256Mi, 1.2.3-beta: no failed parse (and its error) for each
 		}
 		plain := strings.ReplaceAll(s, "_", "")
 		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
@@ -112,6 +112,9 @@ func ResolvePlain11(s string) Type11 {
 			}
 		}
 		if b, ok := strings.CutPrefix(plain, "0b"); ok {
+			if _, err := strconv.ParseInt(b, 2, 64); err == nil {
+				return Int11 // a sign after the prefix too: 0b-1
+			}
 			if _, err := strconv.ParseUint(b, 2, 64); err == nil {
 				return Int11
 			}
@@ -122,6 +125,21 @@ func ResolvePlain11(s string) Type11 {
 		}
 	}
 	return Str11
+}
+
+// numberChars reports whether s holds only characters an integer or a
+// float of YAML 1.1 may be written with: digits, hex digits, base
+// prefixes, signs, points, exponents and underscores.
+func numberChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F',
+			c == 'x', c == 'X', c == 'o', c == 'O', c == '_', c == '+', c == '-', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // timestamp11 is go-yaml v2's parseTimestamp: YYYY-... in one of the

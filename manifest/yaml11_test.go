@@ -20,39 +20,73 @@ var scalars11 = []string{
 	"1.2.3", "1e", "12:30", "1:20:30", "2001-12-14", "2001-12-14T21:59:43.10Z", "2001-12-14 21:59:43.10", "2001-1-2",
 	"0x", "08", "09.5", "1__0", "_1", "18446744073709551615", "99999999999999999999",
 	"web", "app.kubernetes.io", "v1.2.3", "=", "+", "abc123", "123abc", "1_", "0.0.0.0", "10.0.0.0/8",
+	"0b+0", "0b-1", "-0b-1",
 }
 
 // TestResolve11MatchesKubernetes compares Resolve11 with what
 // sigs.k8s.io/yaml, Kubernetes' decoder, makes of each plain scalar.
 func TestResolve11MatchesKubernetes(t *testing.T) {
 	for _, s := range scalars11 {
-		j, err := k8syaml.YAMLToJSON([]byte("v: " + s + "\n"))
-		if err != nil {
-			t.Fatalf("%q: %v", s, err)
+		compareResolve11(t, s)
+	}
+}
+
+// FuzzResolve11MatchesKubernetes: ResolvePlain11 reads any plain scalar
+// that starts like a number as Kubernetes does.
+func FuzzResolve11MatchesKubernetes(f *testing.F) {
+	for _, s := range scalars11 {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" || !strings.ContainsRune("+-.0123456789", rune(s[0])) || !plainNumberish(s) {
+			return
 		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(j, &m); err != nil {
-			t.Fatal(err)
+		if _, err := k8syaml.YAMLToJSON([]byte("v: " + s + "\n")); err != nil {
+			return // not a scalar there ("-")
 		}
-		raw := string(m["v"])
-		want := Float11
-		switch {
-		case strings.HasPrefix(raw, `"`):
-			want = Str11
-		case raw == "true" || raw == "false":
-			want = Bool11
-		case raw == "null":
-			want = Null11
-		case !strings.ContainsAny(raw, ".eE"):
-			want = Int11
+		compareResolve11(t, s)
+	})
+}
+
+// plainNumberish is a one-line scalar of printable ASCII that YAML reads
+// as plain and whole: no indicator that ends or changes it.
+func plainNumberish(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' || strings.IndexByte("#:,[]{}&*!|>'\"%@`", c) >= 0 {
+			return false
 		}
-		got := ResolvePlain11(s)
-		if got == Float11 && want == Int11 { // YAMLToJSON writes integral floats without a point
-			want = Float11
-		}
-		if got != want {
-			t.Errorf("ResolvePlain11(%q) = %v, Kubernetes reads %s", s, got, raw)
-		}
+	}
+	return true
+}
+
+func compareResolve11(t *testing.T, s string) {
+	t.Helper()
+	j, err := k8syaml.YAMLToJSON([]byte("v: " + s + "\n"))
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(j, &m); err != nil {
+		t.Fatal(err)
+	}
+	raw := string(m["v"])
+	want := Float11
+	switch {
+	case strings.HasPrefix(raw, `"`):
+		want = Str11
+	case raw == "true" || raw == "false":
+		want = Bool11
+	case raw == "null":
+		want = Null11
+	case !strings.ContainsAny(raw, ".eE"):
+		want = Int11
+	}
+	got := ResolvePlain11(s)
+	if got == Float11 && want == Int11 { // YAMLToJSON writes integral floats without a point
+		want = Float11
+	}
+	if got != want {
+		t.Errorf("ResolvePlain11(%q) = %v, Kubernetes reads %s", s, got, raw)
 	}
 }
 
