@@ -103,6 +103,8 @@ type rbacObjects struct {
 	// (boundAccounts).
 	roles, bindings []*yaml.RNode
 	accounts        map[*yaml.Node][]saRef
+	// rules are each role's rules (readRules).
+	rules map[*yaml.Node][]policyRule
 	// registrars are the accounts that may register admission webhooks;
 	// nil until a companion filter asks.
 	registrars *accountSet
@@ -114,11 +116,12 @@ func (s *Scope) rbac(nodes []*yaml.RNode) *rbacObjects {
 	if s != nil && s.rbacObjects != nil {
 		return s.rbacObjects
 	}
-	r := &rbacObjects{accounts: map[*yaml.Node][]saRef{}}
+	r := &rbacObjects{accounts: map[*yaml.Node][]saRef{}, rules: map[*yaml.Node][]policyRule{}}
 	for _, n := range nodes {
 		switch {
 		case isRBAC(n, "Role", "ClusterRole"):
 			r.roles = append(r.roles, n)
+			r.rules[n.YNode()] = readRules(n)
 		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
 			r.bindings = append(r.bindings, n)
 			r.accounts[n.YNode()] = boundAccounts(n)

@@ -370,11 +370,12 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	var roles []*rbacRole
 	var bindings []*rbacBinding
 	var workloads []*Workload
-	accounts := f.Scope.rbac(nodes).accounts
+	objects := f.Scope.rbac(nodes)
+	accounts := objects.accounts
 	for _, n := range nodes {
 		switch {
 		case isRBAC(n, "Role", "ClusterRole"):
-			r := &rbacRole{node: n, kind: kindOf(n), name: nameOf(n), rules: readRules(n)}
+			r := &rbacRole{node: n, kind: kindOf(n), name: nameOf(n), rules: slices.Clip(objects.rules[n.YNode()])}
 			if r.kind == "Role" {
 				r.namespace = namespaceOf(n)
 			}

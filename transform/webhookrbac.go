@@ -15,7 +15,7 @@ func webhookRegistrars(r *rbacObjects) []saRef {
 	var writers []map[string]string // the labels of the ClusterRoles that may
 	for _, n := range r.roles {
 		kind := kindOf(n)
-		if len(grants(readRules(n), registersWebhooks, false)) > 0 {
+		if len(grants(r.rules[n.YNode()], registersWebhooks, false)) > 0 {
 			ns := ""
 			if kind == "Role" {
 				ns = namespaceOf(n)
