@@ -46,8 +46,9 @@ if [[ ${FUZZTIME:-20000x} != 0 ]]; then
   step "fuzz what hardening means (FuzzMeaning), ${FUZZTIME:-20000x}"
   go test ./harden -run '^$' -fuzz '^FuzzMeaning$' -fuzztime "${FUZZTIME:-20000x}" -fuzzminimizetime 100x
   # The fast paths that stand in for go-yaml (manifest/scan.go reading,
-  # manifest/emit.go writing) against go-yaml itself.
-  for target in FuzzScanBlock FuzzEmitFast; do
+  # manifest/emit.go writing) against go-yaml itself, and the reading of
+  # YAML 1.1 numbers against Kubernetes' decoder.
+  for target in FuzzScanBlock FuzzEmitFast FuzzResolve11MatchesKubernetes; do
     step "fuzz $target, ${FUZZTIME_FAST:-30000x}"
     go test ./manifest -run '^$' -fuzz "^$target\$" -fuzztime "${FUZZTIME_FAST:-30000x}" -fuzzminimizetime 100x
   done
