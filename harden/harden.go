@@ -84,9 +84,11 @@ const growthPerByte = 50
 // beyond its input.
 func heapGrowth(docs []*manifest.Doc, keep manifest.Keep) int {
 	n := 0
+	var probe manifest.Doc
 	for _, d := range docs {
-		apiVersion, kind := manifest.TopFields(d.Raw)
-		if keep(&manifest.Doc{APIVersion: apiVersion, Kind: kind, Raw: d.Raw}) {
+		probe.APIVersion, probe.Kind = manifest.TopFields(d.Raw)
+		probe.Raw = d.Raw
+		if keep(&probe) {
 			n += len(d.Raw)
 		}
 	}
