@@ -19,9 +19,10 @@ const (
 // kernel offers huge pages only on request, and the user has not set
 // GODEBUG=disablethp=1 (the runtime's own switch against them). It never
 // commits memory the system may refuse: not under strict overcommit
-// accounting, and never more than a quarter of the machine's memory.
+// accounting, nor under a limit on the address space (ulimit -v), and
+// never more than a quarter of the machine's memory.
 func Reserve(n int) {
-	if !enabled.Load() || n < MinGrowth || !onRequest() || disabled(os.Getenv("GODEBUG")) {
+	if !enabled.Load() || n < MinGrowth || !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
 		return
 	}
 	var info syscall.Sysinfo_t
@@ -51,6 +52,13 @@ func onRequest() bool {
 	}
 	overcommit, err := os.ReadFile("/proc/sys/vm/overcommit_memory")
 	return err == nil && strings.TrimSpace(string(overcommit)) != "2"
+}
+
+// addressSpaceLimited reports whether the process may map only so much:
+// the runtime ends the program when a mapping is refused.
+func addressSpaceLimited() bool {
+	var lim syscall.Rlimit
+	return syscall.Getrlimit(syscall.RLIMIT_AS, &lim) != nil || lim.Cur != ^uint64(0) // RLIM_INFINITY
 }
 
 // disabled reports whether a GODEBUG value sets disablethp=1 (the last

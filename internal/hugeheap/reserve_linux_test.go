@@ -34,8 +34,8 @@ func forcedGCs() uint64 {
 }
 
 func TestReserveOnlyWhenEnabledAndLarge(t *testing.T) {
-	if !onRequest() || disabled(os.Getenv("GODEBUG")) {
-		t.Skip("this kernel does not offer transparent huge pages on request")
+	if !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
+		t.Skip("no huge pages on request here (kernel setting, GODEBUG or ulimit -v)")
 	}
 	before := forcedGCs()
 	Reserve(MinGrowth) // not enabled
@@ -73,8 +73,8 @@ func anonHuge(t *testing.T) int {
 }
 
 func TestReserveBacksGrowthWithHugePages(t *testing.T) {
-	if !onRequest() || disabled(os.Getenv("GODEBUG")) {
-		t.Skip("this kernel does not offer transparent huge pages on request")
+	if !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
+		t.Skip("no huge pages on request here (kernel setting, GODEBUG or ulimit -v)")
 	}
 	Enable()
 	defer enabled.Store(false)
