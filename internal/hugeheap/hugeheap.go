@@ -5,7 +5,7 @@
 // Each 4 KiB page a heap grows into costs a page fault the first time it
 // is written. On bare metal that is well under a microsecond; on the
 // virtual machines CI and this project's benchmarks run on it was
-// measured at 12.8 µs, most of a run over thousands of workloads
+// measured at 13 to 18 µs, most of a run over thousands of workloads
 // (scripts/bench/firsttouch). One 2 MiB huge page is one fault.
 //
 // Go's runtime does not ask for huge pages for its heap. Reserve does it
@@ -26,7 +26,8 @@ const MinGrowth = 128 << 20
 // runtime tracks page by page.
 const MaxReserve = 1 << 30
 
-var enabled atomic.Bool
+// enabled is set by Enable; reserved once Reserve has acted.
+var enabled, reserved atomic.Bool
 
 // Enable lets Reserve act; a program calls it for its own process (a
 // library's caller should not find its heap advised).

@@ -9,10 +9,7 @@ import (
 	"unsafe"
 )
 
-const (
-	hugePage     = 2 << 20
-	madvHugepage = 14 // MADV_HUGEPAGE
-)
+const hugePage = 2 << 20
 
 // Reserve prepares the heap to grow by about n bytes into huge pages.
 // It does nothing unless Enable was called, n is at least MinGrowth, the
@@ -20,22 +17,30 @@ const (
 // GODEBUG=disablethp=1 (the runtime's own switch against them). It never
 // commits memory the system may refuse: not under strict overcommit
 // accounting, nor under a limit on the address space (ulimit -v), and
-// never more than a quarter of the machine's memory.
+// never more than a quarter of the machine's memory. It acts once per
+// process: a later reservation could be served from memory the heap
+// already used, which the runtime would clear page by page.
 func Reserve(n int) {
-	if !enabled.Load() || n < MinGrowth || !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
+	if !enabled.Load() || n < MinGrowth || reserved.Load() || !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
 		return
 	}
 	var info syscall.Sysinfo_t
 	if syscall.Sysinfo(&info) != nil {
 		return
 	}
-	n = min(n, MaxReserve, int(min(uint64(info.Totalram)*uint64(info.Unit)/4, 1<<62)))
+	if quarter := uint64(info.Totalram) * uint64(info.Unit) / 4; quarter < uint64(min(n, MaxReserve)) {
+		n = int(quarter)
+	}
+	n = min(n, MaxReserve)
+	if !reserved.CompareAndSwap(false, true) {
+		return
+	}
 	b := make([]byte, n) // fresh from the system: mapped, not yet touched
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	beg := (start + hugePage - 1) &^ (hugePage - 1)
 	end := (start + uintptr(n)) &^ (hugePage - 1)
 	if beg < end {
-		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, beg, end-beg, madvHugepage) // advice: a failure costs only speed
+		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, beg, end-beg, syscall.MADV_HUGEPAGE) // advice: a failure costs only speed
 	}
 	runtime.KeepAlive(b)
 	runtime.GC() // returns the range to the runtime's free pages, advice kept

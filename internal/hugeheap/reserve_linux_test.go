@@ -33,7 +33,7 @@ func forcedGCs() uint64 {
 	return s[0].Value.Uint64()
 }
 
-func TestReserveOnlyWhenEnabledAndLarge(t *testing.T) {
+func TestReserveOnlyWhenEnabledLargeAndOnce(t *testing.T) {
 	if !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
 		t.Skip("no huge pages on request here (kernel setting, GODEBUG or ulimit -v)")
 	}
@@ -41,6 +41,7 @@ func TestReserveOnlyWhenEnabledAndLarge(t *testing.T) {
 	Reserve(MinGrowth) // not enabled
 	Enable()
 	defer enabled.Store(false)
+	defer reserved.Store(false)
 	Reserve(MinGrowth - 1)
 	if n := forcedGCs() - before; n != 0 {
 		t.Fatalf("Reserve acted %d times: not enabled, or too little growth to be worth it", n)
@@ -48,6 +49,10 @@ func TestReserveOnlyWhenEnabledAndLarge(t *testing.T) {
 	Reserve(MinGrowth)
 	if n := forcedGCs() - before; n != 1 {
 		t.Fatalf("Reserve(MinGrowth) enabled acted %d times, want 1", n)
+	}
+	Reserve(MinGrowth)
+	if n := forcedGCs() - before; n != 1 {
+		t.Fatalf("Reserve acted %d times in all, want once per process", n)
 	}
 }
 
@@ -78,6 +83,7 @@ func TestReserveBacksGrowthWithHugePages(t *testing.T) {
 	}
 	Enable()
 	defer enabled.Store(false)
+	defer reserved.Store(false)
 	before := anonHuge(t)
 	Reserve(MinGrowth)
 	const grow = 64 << 20
