@@ -342,6 +342,7 @@ type rbacRole struct {
 	node                  *yaml.RNode // nil for a built-in role
 	kind, namespace, name string
 	rules                 []policyRule
+	labels                map[string]string
 	aggregating           bool // its rules are those of the ClusterRoles it selects
 	aggregated            bool // a release ClusterRole's aggregationRule selects it
 	userFacing            bool // labelled to aggregate into admin, edit or view
@@ -380,7 +381,8 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 				r.namespace = namespaceOf(n)
 			}
 			r.aggregating = len(manifest.LookupSeq(n, "aggregationRule", "clusterRoleSelectors")) > 0
-			for k := range labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels"))) {
+			r.labels = labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels")))
+			for k := range r.labels {
 				if strings.HasPrefix(k, "rbac.authorization.k8s.io/aggregate-to-") {
 					r.userFacing = true
 				}
@@ -491,7 +493,7 @@ func aggregate(roles []*rbacRole) {
 				continue
 			}
 			for _, r := range roles {
-				if r != agg && r.kind == "ClusterRole" && s.matches(labelMap(labelPairs(manifest.LookupMap(r.node, "metadata", "labels")))) {
+				if r != agg && r.kind == "ClusterRole" && s.matches(r.labels) {
 					agg.rules = append(agg.rules, r.rules...)
 					r.aggregated = true
 				}
