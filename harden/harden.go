@@ -55,8 +55,9 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 		return nil, false, err
 	}
 	docs := manifest.Split(in)
-	hugeheap.Reserve(heapGrowth(docs, keep(scope)))
-	if err := manifest.Parse(docs, keep(scope)); err != nil {
+	kept := keep(scope)
+	hugeheap.Reserve(func() int { return heapGrowth(docs, kept) })
+	if err := manifest.Parse(docs, kept); err != nil {
 		return nil, false, err
 	}
 	nodes, owner := objectNodes(docs)

@@ -11,27 +11,30 @@ import (
 
 const hugePage = 2 << 20
 
-// Reserve prepares the heap to grow by about n bytes into huge pages.
-// It does nothing unless Enable was called, n is at least MinGrowth, the
-// kernel offers huge pages only on request, and the user has not set
-// GODEBUG=disablethp=1 (the runtime's own switch against them). It never
-// commits memory the system may refuse: not under strict overcommit
-// accounting, nor under a limit on the address space (ulimit -v), and
-// never more than a quarter of the machine's memory. It acts once per
-// process: a later reservation could be served from memory the heap
-// already used, which the runtime would clear page by page.
-func Reserve(n int) {
-	if !enabled.Load() || n < MinGrowth || reserved.Load() || !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
+// Reserve prepares the heap to grow by about growth() bytes into huge
+// pages. It does nothing unless Enable was called, the kernel offers huge
+// pages only on request, the user has not set GODEBUG=disablethp=1 (the
+// runtime's own switch against them), and the growth is at least
+// MinGrowth; growth is asked for only once the rest holds, so a run that
+// cannot use huge pages pays nothing for the guess. It never commits
+// memory the system may refuse: not under strict overcommit accounting,
+// nor under a limit on the address space (ulimit -v), and never more than
+// a quarter of the machine's memory. It acts once per process: a later
+// reservation could be served from memory the heap already used, which
+// the runtime would clear page by page.
+func Reserve(growth func() int) {
+	if !enabled.Load() || reserved.Load() || !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
 		return
 	}
+	n := growth()
 	var info syscall.Sysinfo_t
-	if syscall.Sysinfo(&info) != nil {
+	if n < MinGrowth || syscall.Sysinfo(&info) != nil {
 		return
-	}
-	if quarter := uint64(info.Totalram) * uint64(info.Unit) / 4; quarter < uint64(min(n, MaxReserve)) {
-		n = int(quarter)
 	}
 	n = min(n, MaxReserve)
+	if quarter := uint64(info.Totalram) * uint64(info.Unit) / 4; quarter < uint64(n) {
+		n = int(quarter)
+	}
 	if !reserved.CompareAndSwap(false, true) {
 		return
 	}

@@ -25,6 +25,9 @@ func TestDisabled(t *testing.T) {
 	}
 }
 
+// size is a growth already known.
+func size(n int) func() int { return func() int { return n } }
+
 // forcedGCs counts the collections a program asked for: Reserve asks for
 // one each time it reserves.
 func forcedGCs() uint64 {
@@ -38,19 +41,19 @@ func TestReserveOnlyWhenEnabledLargeAndOnce(t *testing.T) {
 		t.Skip("no huge pages on request here (kernel setting, GODEBUG or ulimit -v)")
 	}
 	before := forcedGCs()
-	Reserve(MinGrowth) // not enabled
+	Reserve(func() int { t.Fatal("the growth was guessed for a Reserve that cannot act"); return 0 }) // not enabled
 	Enable()
 	defer enabled.Store(false)
 	defer reserved.Store(false)
-	Reserve(MinGrowth - 1)
+	Reserve(size(MinGrowth - 1))
 	if n := forcedGCs() - before; n != 0 {
 		t.Fatalf("Reserve acted %d times: not enabled, or too little growth to be worth it", n)
 	}
-	Reserve(MinGrowth)
+	Reserve(size(MinGrowth))
 	if n := forcedGCs() - before; n != 1 {
 		t.Fatalf("Reserve(MinGrowth) enabled acted %d times, want 1", n)
 	}
-	Reserve(MinGrowth)
+	Reserve(size(MinGrowth))
 	if n := forcedGCs() - before; n != 1 {
 		t.Fatalf("Reserve acted %d times in all, want once per process", n)
 	}
@@ -85,7 +88,7 @@ func TestReserveBacksGrowthWithHugePages(t *testing.T) {
 	defer enabled.Store(false)
 	defer reserved.Store(false)
 	before := anonHuge(t)
-	Reserve(MinGrowth)
+	Reserve(size(MinGrowth))
 	const grow = 64 << 20
 	held := make([][]byte, 0, grow/512)
 	for range grow / 512 {

@@ -3,4 +3,4 @@
 package hugeheap
 
 // Reserve does nothing on this system.
-func Reserve(int) {}
+func Reserve(func() int) {}
