@@ -65,7 +65,7 @@ func TestScanBlockReadsCRDs(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, d := range Split(data) {
-			if sniffKind(d.Raw) != "CustomResourceDefinition" {
+			if _, kind := TopFields(d.Raw); kind != "CustomResourceDefinition" {
 				continue
 			}
 			crds++

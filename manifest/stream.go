@@ -470,7 +470,7 @@ func (d *Doc) scan(text []byte, keep Keep) (scanned, kept bool) {
 }
 
 func yamlError(d *Doc, text []byte, err error, lineOffset int) error {
-	d.Kind = sniffKind(d.Raw) // the parse failed, but the message can still name the kind
+	_, d.Kind = TopFields(d.Raw) // the parse failed, but the message can still name the kind
 	if line, msg, ok := badCharacter(text); ok {
 		// go-yaml checks the characters before parsing and names no line.
 		return &Error{Doc: d, Line: line + lineOffset, Msg: "invalid YAML: " + msg}
@@ -575,27 +575,11 @@ func keyValue(k *yaml.Node) *yaml.Node {
 	return k
 }
 
-// sniffKind reads a top-level "kind:" line of a document that does not
-// parse (a tab-indented one too: tabs are a common reason it does not).
-func sniffKind(raw []byte) string {
-	for _, line := range bytes.Split(raw, []byte("\n")) {
-		if v, ok := bytes.CutPrefix(bytes.TrimLeft(line, "\t"), []byte("kind:")); ok {
-			if i := bytes.IndexByte(v, '\r'); i >= 0 {
-				v = v[:i]
-			}
-			v = bytes.TrimSpace(v)
-			if i := bytes.IndexByte(v, '#'); i >= 0 {
-				v = bytes.TrimSpace(v[:i])
-			}
-			return strings.Trim(string(v), `"'`)
-		}
-	}
-	return ""
-}
-
 // TopFields reads a document's apiVersion and kind from lines that start
-// with them, without parsing it: a guess made before the parse (to size
-// the work ahead), never what a document is taken to be.
+// with them, without parsing it: a guess, never what a document is taken
+// to be, made before the parse (to size the work ahead) or after it failed
+// (to name the kind in the message). A line indented with tabs counts:
+// tabs are a common reason a document does not parse.
 func TopFields(raw []byte) (apiVersion, kind string) {
 	for len(raw) > 0 && (apiVersion == "" || kind == "") {
 		line := raw
@@ -604,6 +588,7 @@ func TopFields(raw []byte) (apiVersion, kind string) {
 		} else {
 			raw = nil
 		}
+		line = bytes.TrimLeft(line, "\t")
 		if v, ok := bytes.CutPrefix(line, []byte("apiVersion:")); ok && apiVersion == "" {
 			apiVersion = topValue(v)
 		} else if v, ok := bytes.CutPrefix(line, []byte("kind:")); ok && kind == "" {
@@ -613,8 +598,13 @@ func TopFields(raw []byte) (apiVersion, kind string) {
 	return apiVersion, kind
 }
 
-// topValue is a one-line value without its comment, spaces and quotes.
+// topValue is a one-line value without its comment, spaces and quotes; a
+// carriage return ends the line too (a stream of CR-only line ends is not
+// yet split into lines when the value names the kind in its error).
 func topValue(v []byte) string {
+	if i := bytes.IndexByte(v, '\r'); i >= 0 {
+		v = v[:i]
+	}
 	if i := bytes.Index(v, []byte(" #")); i >= 0 {
 		v = v[:i]
 	}
@@ -642,7 +632,7 @@ func FromCR(data []byte) ([]byte, bool, error) {
 		}
 		d = next
 	}
-	d.Kind = sniffKind(d.Raw)
+	_, d.Kind = TopFields(d.Raw)
 	return nil, false, &Error{Doc: d, Line: line, Msg: "a line ends in a carriage return alone, others in a line feed: mixed line endings; convert the stream to LF (or CRLF) line endings"}
 }
 

@@ -633,6 +633,7 @@ func TestTopFields(t *testing.T) {
 		{"# Source: x.yaml\r\nkind: ConfigMap\r\napiVersion: v1\r\n", "v1", "ConfigMap"},
 		{"metadata:\n  kind: Nested\n  apiVersion: nested/v1\n", "", ""},
 		{"kind: First\nkind: Second\n", "", "First"},
+		{"\tkind: Tabbed\n", "", "Tabbed"},
 		{"kindly: no\nkind:\n", "", ""},
 		{"", "", ""},
 	} {
