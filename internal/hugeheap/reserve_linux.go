@@ -23,7 +23,7 @@ const hugePage = 2 << 20
 // reservation could be served from memory the heap already used, which
 // the runtime would clear page by page.
 func Reserve(growth func() int) {
-	if !enabled.Load() || reserved.Load() || !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
+	if !enabled.Load() || reserved.Load() || !OnRequest() || strictOvercommit() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
 		return
 	}
 	n := growth()
@@ -49,17 +49,19 @@ func Reserve(growth func() int) {
 	runtime.GC() // returns the range to the runtime's free pages, advice kept
 }
 
-// onRequest reports whether the kernel backs memory with transparent huge
-// pages only where a program asks (with "always" it already does, with
-// "never" it will not), and does not refuse commitments it cannot keep
-// at once (vm.overcommit_memory=2).
-func onRequest() bool {
+// OnRequest reports whether the kernel backs memory with transparent huge
+// pages only where a program asks, with madvise (with "always" it already
+// does, with "never" it will not).
+func OnRequest() bool {
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	if err != nil || !bytes.Contains(mode, []byte("[madvise]")) {
-		return false
-	}
+	return err == nil && bytes.Contains(mode, []byte("[madvise]"))
+}
+
+// strictOvercommit reports whether the kernel refuses commitments it
+// cannot keep at once (vm.overcommit_memory=2).
+func strictOvercommit() bool {
 	overcommit, err := os.ReadFile("/proc/sys/vm/overcommit_memory")
-	return err == nil && strings.TrimSpace(string(overcommit)) != "2"
+	return err != nil || strings.TrimSpace(string(overcommit)) == "2"
 }
 
 // addressSpaceLimited reports whether the process may map only so much:

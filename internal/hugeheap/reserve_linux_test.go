@@ -37,7 +37,7 @@ func forcedGCs() uint64 {
 }
 
 func TestReserveOnlyWhenEnabledLargeAndOnce(t *testing.T) {
-	if !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
+	if !OnRequest() || strictOvercommit() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
 		t.Skip("no huge pages on request here (kernel setting, GODEBUG or ulimit -v)")
 	}
 	before := forcedGCs()
@@ -81,7 +81,7 @@ func anonHuge(t *testing.T) int {
 }
 
 func TestReserveBacksGrowthWithHugePages(t *testing.T) {
-	if !onRequest() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
+	if !OnRequest() || strictOvercommit() || disabled(os.Getenv("GODEBUG")) || addressSpaceLimited() {
 		t.Skip("no huge pages on request here (kernel setting, GODEBUG or ulimit -v)")
 	}
 	Enable()

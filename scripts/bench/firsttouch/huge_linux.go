@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"syscall"
 	"time"
+
+	"github.com/chartsec/chartsec-harden/internal/hugeheap"
 )
 
 // hugeFirstTouch times the first pass over a fresh mapping advised to be
 // huge pages; ok is false when the kernel gives them only always or never.
 func hugeFirstTouch() (time.Duration, bool) {
-	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	if err != nil || !bytes.Contains(mode, []byte("[madvise]")) {
+	if !hugeheap.OnRequest() {
 		return 0, false
 	}
 	const huge = 2 << 20
@@ -20,7 +19,7 @@ func hugeFirstTouch() (time.Duration, bool) {
 		return 0, false
 	}
 	defer syscall.Munmap(m)
-	if err := syscall.Madvise(m, 14 /* MADV_HUGEPAGE */); err != nil {
+	if err := syscall.Madvise(m, syscall.MADV_HUGEPAGE); err != nil {
 		return 0, false
 	}
 	return touch(m, 1), true
