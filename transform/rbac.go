@@ -103,11 +103,18 @@ type rbacObjects struct {
 	// (boundAccounts).
 	roles, bindings []*yaml.RNode
 	accounts        map[*yaml.Node][]saRef
-	// rules are each role's rules (readRules).
-	rules map[*yaml.Node][]policyRule
+	// role holds what each role says: its rules and labels.
+	role map[*yaml.Node]roleData
 	// registrars are the accounts that may register admission webhooks;
 	// nil until a companion filter asks.
 	registrars *accountSet
+}
+
+// roleData is what a Role or ClusterRole says, read once: its rules
+// (readRules) and its labels (which aggregation selects by).
+type roleData struct {
+	rules  []policyRule
+	labels map[string]string
 }
 
 // rbac returns the run's RBAC objects, reading them from nodes the first
@@ -116,12 +123,12 @@ func (s *Scope) rbac(nodes []*yaml.RNode) *rbacObjects {
 	if s != nil && s.rbacObjects != nil {
 		return s.rbacObjects
 	}
-	r := &rbacObjects{accounts: map[*yaml.Node][]saRef{}, rules: map[*yaml.Node][]policyRule{}}
+	r := &rbacObjects{accounts: map[*yaml.Node][]saRef{}, role: map[*yaml.Node]roleData{}}
 	for _, n := range nodes {
 		switch {
 		case isRBAC(n, "Role", "ClusterRole"):
 			r.roles = append(r.roles, n)
-			r.rules[n.YNode()] = readRules(n)
+			r.role[n.YNode()] = roleData{rules: readRules(n), labels: labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels")))}
 		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
 			r.bindings = append(r.bindings, n)
 			r.accounts[n.YNode()] = boundAccounts(n)

@@ -376,12 +376,12 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	for _, n := range nodes {
 		switch {
 		case isRBAC(n, "Role", "ClusterRole"):
-			r := &rbacRole{node: n, kind: kindOf(n), name: nameOf(n), rules: slices.Clip(objects.rules[n.YNode()])}
+			data := objects.role[n.YNode()]
+			r := &rbacRole{node: n, kind: kindOf(n), name: nameOf(n), rules: slices.Clip(data.rules), labels: data.labels}
 			if r.kind == "Role" {
 				r.namespace = namespaceOf(n)
 			}
 			r.aggregating = len(manifest.LookupSeq(n, "aggregationRule", "clusterRoleSelectors")) > 0
-			r.labels = labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels")))
 			for k := range r.labels {
 				if strings.HasPrefix(k, "rbac.authorization.k8s.io/aggregate-to-") {
 					r.userFacing = true

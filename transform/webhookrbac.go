@@ -15,12 +15,12 @@ func webhookRegistrars(r *rbacObjects) []saRef {
 	var writers []map[string]string // the labels of the ClusterRoles that may
 	for _, n := range r.roles {
 		kind := kindOf(n)
-		if len(grants(r.rules[n.YNode()], registersWebhooks, false)) > 0 {
+		if len(grants(r.role[n.YNode()].rules, registersWebhooks, false)) > 0 {
 			ns := ""
 			if kind == "Role" {
 				ns = namespaceOf(n)
 			} else {
-				writers = append(writers, labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels"))))
+				writers = append(writers, r.role[n.YNode()].labels)
 			}
 			roles[kind+"/"+ns+"/"+nameOf(n)] = true
 		}
