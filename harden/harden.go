@@ -57,22 +57,49 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 	docs := manifest.Split(in)
 	kept := keep(scope)
 	hugeheap.Reserve(func() int { return heapGrowth(docs, kept) })
-	if err := manifest.Parse(docs, kept); err != nil {
+	// The documents the filters only read (RBAC objects) are read as they
+	// are parsed, and no tree of them is kept.
+	readErrs := make([]error, len(docs))
+	readers := func(d *manifest.Doc) manifest.Reader {
+		if !readOnly || !scope.ReadsOnly(d.APIVersion, d.Kind) {
+			return nil
+		}
+		return func(d *manifest.Doc, n *yaml.RNode) {
+			if err := scope.CheckTypes(n); err != nil {
+				readErrs[d.Index] = typeError(d, err)
+				return
+			}
+			scope.ReadRBAC(n, objectOf(d))
+		}
+	}
+	if err := manifest.ParseRead(docs, kept, readers); err != nil {
 		return nil, false, err
 	}
 	nodes, owner := objectNodes(docs)
 	scope.Objects = objects(nodes, owner)
 	err = manifest.Parallel(len(nodes), func(i int) error {
 		if err := scope.CheckTypes(nodes[i]); err != nil {
-			d := owner[nodes[i].YNode()]
-			return &manifest.Error{Doc: d, Line: d.StreamLine(err.Line), Msg: err.Error()}
+			return typeError(owner[nodes[i].YNode()], err)
 		}
 		return nil
 	})
+	// the first error in stream order, of a document read or kept
+	for i, e := range readErrs {
+		if e != nil && (err == nil || i < err.(*manifest.Error).Doc.Index) {
+			return nil, false, e
+		}
+	}
 	if err != nil {
 		return nil, false, err
 	}
 	return docs, cr, nil
+}
+
+// readOnly lets the tests keep every tree, as before documents were read.
+var readOnly = true
+
+func typeError(d *manifest.Doc, err *manifest.TypeError) error {
+	return &manifest.Error{Doc: d, Line: d.StreamLine(err.Line), Msg: err.Error()}
 }
 
 // growthPerByte is about how much heap a run takes per byte of the
@@ -336,7 +363,7 @@ func objects(nodes []*yaml.RNode, owner map[*yaml.Node]*manifest.Doc) map[*yaml.
 	m := make(map[*yaml.Node]report.Object, len(nodes))
 	for _, n := range nodes {
 		d := owner[n.YNode()]
-		o := report.Object{Doc: d.Number, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace, Source: d.Source, Line: d.Line}
+		o := objectOf(d)
 		if isList(d) {
 			o.Kind = manifest.LookupText(n, "kind")
 			o.Name = manifest.LookupText(n, "metadata", "name")
@@ -345,6 +372,11 @@ func objects(nodes []*yaml.RNode, owner map[*yaml.Node]*manifest.Doc) map[*yaml.
 		m[n.YNode()] = o
 	}
 	return m
+}
+
+// objectOf locates a document for findings.
+func objectOf(d *manifest.Doc) report.Object {
+	return report.Object{Doc: d.Number, Kind: d.Kind, Name: d.Name, Namespace: d.Namespace, Source: d.Source, Line: d.Line}
 }
 
 // applyFilters runs the filters in order. A filter that panics on a shape

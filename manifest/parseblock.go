@@ -48,11 +48,28 @@ type blockParser struct {
 	// open holds the children of the open collections, each collection's
 	// from where it started: a collection gets a slice of its size.
 	open []*yaml.Node
+	// arena, when set, holds the tree's nodes and child lists instead of
+	// the heap (parseBlockIn).
+	arena *nodeArena
+}
+
+// node returns a new node holding v: from the arena when there is one.
+func (p *blockParser) node(v yaml.Node) *yaml.Node {
+	if p.arena != nil {
+		return p.arena.node(v)
+	}
+	n := new(yaml.Node)
+	*n = v
+	return n
 }
 
 // closeCollection gives n the children opened since base.
 func (p *blockParser) closeCollection(n *yaml.Node, base int) {
-	n.Content = make([]*yaml.Node, len(p.open)-base)
+	if p.arena != nil {
+		n.Content = p.arena.children(len(p.open) - base)
+	} else {
+		n.Content = make([]*yaml.Node, len(p.open)-base)
+	}
 	copy(n.Content, p.open[base:])
 	clear(p.open[base:])
 	p.open = p.open[:base]
@@ -72,9 +89,14 @@ func (p *blockParser) release() {
 // parseBlock returns the yaml.v3 document node of text, or false to
 // leave the document to yaml.v3.
 func parseBlock(text []byte) (*yaml.Node, bool) {
+	return parseBlockIn(text, nil)
+}
+
+// parseBlockIn is parseBlock building the tree in arena (nil: the heap).
+func parseBlockIn(text []byte, arena *nodeArena) (*yaml.Node, bool) {
 	p := blockParsers.Get().(*blockParser)
 	defer p.release()
-	p.src, p.text, p.i = text, string(text), 0
+	p.src, p.text, p.i, p.arena = text, string(text), 0, arena
 	// The comment lines at the top are a head comment: of the document
 	// when a blank line follows them, else of the first key.
 	head, headEnd, blankAfterHead := -1, 0, false
@@ -151,7 +173,10 @@ func parseBlock(text []byte) (*yaml.Node, bool) {
 	if !ok || p.i != len(p.lines) {
 		return nil, false
 	}
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Line: p.lines[0].number, Column: 1, Content: []*yaml.Node{root}}
+	doc := p.node(yaml.Node{Kind: yaml.DocumentNode, Line: p.lines[0].number, Column: 1})
+	base := len(p.open)
+	p.open = append(p.open, root)
+	p.closeCollection(doc, base)
 	if head >= 0 {
 		comment := p.text[head:headEnd]
 		if blankAfterHead {
@@ -185,7 +210,7 @@ func (p *blockParser) item(l blockLine) bool {
 // the current line (after "- " for a mapping in a list item).
 func (p *blockParser) mapping(col, from int) (*yaml.Node, bool) {
 	l := p.lines[p.i]
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: l.number, Column: p.column(l, from)}
+	m := p.node(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: l.number, Column: p.column(l, from)})
 	base := len(p.open)
 	for {
 		key, value, ok := p.keyValue(col, from)
@@ -218,7 +243,7 @@ func (p *blockParser) keyValue(col, from int) (key, value *yaml.Node, ok bool) {
 	if !isKey {
 		return nil, nil, false
 	}
-	key = &yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, from)}
+	key = p.node(yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, from)})
 	if l.commentEnd > 0 {
 		if from != l.start+l.indent {
 			return nil, nil, false
@@ -266,13 +291,13 @@ func (p *blockParser) nested(col int, l blockLine, after int, inMapping bool) (*
 			return p.sequence(col)
 		}
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: l.number, Column: p.column(l, after)}, true
+	return p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: l.number, Column: p.column(l, after)}), true
 }
 
 // sequence reads a block list whose items start at col.
 func (p *blockParser) sequence(col int) (*yaml.Node, bool) {
 	l := p.lines[p.i]
-	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: l.number, Column: col + 1}
+	s := p.node(yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: l.number, Column: col + 1})
 	base := len(p.open)
 	for p.i < len(p.lines) {
 		l = p.lines[p.i]
@@ -317,7 +342,7 @@ func (p *blockParser) sequence(col int) (*yaml.Node, bool) {
 // when the next line is more indented than the entry (a continuation).
 func (p *blockParser) scalar(l blockLine, off int) (*yaml.Node, bool) {
 	v := p.text[off:l.end]
-	n := &yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, off)}
+	n := p.node(yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, off)})
 	switch v[0] {
 	case '"', '\'':
 		end := closeQuote(p.src[off+1:l.end], v[0]) + 1
@@ -438,7 +463,7 @@ func (p *blockParser) literal(l blockLine, off int) (*yaml.Node, bool) {
 	if p.text[off+1] == '-' {
 		value = value[:len(value)-1]
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.LiteralStyle, Tag: "!!str", Value: value, Line: l.number, Column: p.column(l, off)}, true
+	return p.node(yaml.Node{Kind: yaml.ScalarNode, Style: yaml.LiteralStyle, Tag: "!!str", Value: value, Line: l.number, Column: p.column(l, off)}), true
 }
 
 // quoted makes n the string quoted with q whose text between the quotes
@@ -479,11 +504,11 @@ func (p *blockParser) flowList(l blockLine, off int) (*yaml.Node, bool) {
 	if end < 0 || strings.TrimRight(p.text[off+end:l.end], " ") != "" {
 		return nil, false
 	}
-	n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle, Tag: "!!seq", Line: l.number, Column: p.column(l, off)}
+	n := p.node(yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle, Tag: "!!seq", Line: l.number, Column: p.column(l, off)})
 	i := 1 + indentOf(v[1:])
 	base := len(p.open)
 	for v[i] != ']' {
-		item := &yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, off+i)}
+		item := p.node(yaml.Node{Kind: yaml.ScalarNode, Line: l.number, Column: p.column(l, off+i)})
 		if q := v[i]; q == '"' || q == '\'' {
 			e := quotedEnd(v[i:])
 			if !quoted(item, q, p.text[off+i+1:off+i+e-1]) {

@@ -24,7 +24,7 @@ func agreeScan(t *testing.T, text []byte, name string) bool {
 	agreeParse(t, text, name)
 	d := &Doc{Raw: text, Line: 1}
 	var parsed bool
-	err := parseOne(d, func(*Doc) bool { parsed = true; return true }, true)
+	err := parseOne(d, func(*Doc) bool { parsed = true; return true }, nil, true)
 	switch {
 	case err != nil:
 		t.Errorf("%s: scanBlock accepts what yaml.v3 refuses: %v\n%s", name, err, text)
@@ -199,7 +199,18 @@ func agreeParse(t *testing.T, text []byte, name string) {
 	if g, w := dumpTree(got), dumpTree(&want); g != w {
 		t.Errorf("%s: parseBlock builds\n%s\nwhere yaml.v3 builds\n%s\nof\n%s", name, g, w, text)
 	}
+	// The same tree built in an arena that held the trees before it.
+	inArena, ok := parseBlockIn(text, testArena)
+	if !ok {
+		t.Errorf("%s: parseBlock reads it, but not into an arena", name)
+	} else if g, w := dumpTree(inArena), dumpTree(got); g != w {
+		t.Errorf("%s: parseBlock builds in an arena\n%s\nwhere on the heap\n%s\nof\n%s", name, g, w, text)
+	}
+	testArena.reset()
 }
+
+// testArena is the arena agreeParse builds every tree in again.
+var testArena = new(nodeArena)
 
 // dumpTree writes every field of every node of a tree, a node a line.
 func dumpTree(n *yaml.Node) string {

@@ -47,6 +47,8 @@ type Doc struct {
 	Object bool
 	// Node is the parsed document when Keep asked for it, else nil.
 	Node *yaml.RNode
+	// Read is true when a Reader read the document instead (ParseRead).
+	Read bool
 	// SeqIndent is how the document indents its lists, so a re-encoded
 	// document keeps the look of its input.
 	SeqIndent yaml.SequenceIndentStyle
@@ -271,7 +273,20 @@ const MaxAliasNodes = 1 << 17
 // in stream order under one budget; the first error in stream order is
 // returned.
 func Parse(docs []*Doc, keep Keep) error {
-	if err := Parallel(len(docs), func(i int) error { return parseOne(docs[i], keep, i == len(docs)-1) }); err != nil {
+	return ParseRead(docs, keep, nil)
+}
+
+// A Reader reads what it needs of a parsed document. It keeps no node of
+// root: the tree may be built in memory the next document reuses. It may
+// be called for many documents at once.
+type Reader func(d *Doc, root *yaml.RNode)
+
+// ParseRead is Parse, but the kept documents for which readers returns a
+// Reader are handed to it and not kept: their Node stays nil, and Read
+// tells they were read. One holding aliases or merge keys is kept as
+// Parse keeps it.
+func ParseRead(docs []*Doc, keep Keep, readers func(d *Doc) Reader) error {
+	if err := Parallel(len(docs), func(i int) error { return parseOne(docs[i], keep, readers, i == len(docs)-1) }); err != nil {
 		return err
 	}
 	budget := &aliasBudget{left: MaxAliasNodes}
@@ -340,7 +355,7 @@ func (d *Doc) lineOffset() int {
 	return d.Line - 1
 }
 
-func parseOne(d *Doc, keep Keep, last bool) error {
+func parseOne(d *Doc, keep Keep, readers func(*Doc) Reader, last bool) error {
 	text := d.Raw
 	lineOffset := d.lineOffset()
 	if c := separatorContent(d.Separator); c != "" {
@@ -366,9 +381,26 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 	if scanned && !kept {
 		return nil // well-formed, and no tree needed
 	}
+	var read Reader
+	asked := kept && readers != nil
+	if asked {
+		read = readers(d)
+	}
 	var node *yaml.Node
 	if scanned {
-		node, _ = parseBlock(text) // one mapping, and most often of the part parseBlock reads
+		// A tree to be read is built in an arena, given back once read;
+		// one kept after all keeps the arena's memory.
+		var arena *nodeArena
+		if read != nil {
+			arena = arenas.Get().(*nodeArena)
+			defer func() {
+				if d.Node == nil {
+					arena.reset()
+					arenas.Put(arena)
+				}
+			}()
+		}
+		node, _ = parseBlockIn(text, arena) // one mapping, and most often of the part parseBlock reads
 	}
 	if node == nil {
 		var err error
@@ -416,8 +448,17 @@ func parseOne(d *Doc, keep Keep, last bool) error {
 		return nil
 	}
 	markNonSpecific(root, text)
+	merges := hasMerge(root)
+	if !asked && readers != nil {
+		read = readers(d) // the kind was not known before the parse
+	}
+	if read != nil && !aliases && !merges {
+		read(d, yaml.NewRNode(root))
+		d.Read = true
+		return nil
+	}
 	d.aliases = aliases
-	d.merges = hasMerge(root)
+	d.merges = merges
 	d.headComment, d.footComment = node.HeadComment, node.FootComment
 	d.SeqIndent = seqIndent(d.Raw)
 	d.Node = yaml.NewRNode(root)

@@ -643,3 +643,70 @@ func TestTopFields(t *testing.T) {
 		}
 	}
 }
+
+// ParseRead hands the documents a Reader asks for to it, with the tree
+// Parse would keep, and keeps none of them; one with an anchor it keeps.
+func TestParseReadKeepsNoTree(t *testing.T) {
+	var b strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&b, "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r%d\n  labels: {a: \"%d\"}\n# rules\nrules:\n- apiGroups: [\"\"]\n  resources:\n  - pods\n  - secrets-%d\n  verbs: [get, list]\n", i, i, i)
+		if i%50 == 0 {
+			b.WriteString("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  replicas: 2\n")
+			b.WriteString("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: &n anchored\n  labels: {name: *n}\nrules: []\n")
+		}
+	}
+	in := []byte(b.String())
+	isRole := func(d *Doc) bool { return d.Kind == "ClusterRole" }
+	want := Split(in)
+	if err := Parse(want, KeepAll); err != nil {
+		t.Fatal(err)
+	}
+	got := Split(in)
+	var mu sync.Mutex
+	read := map[int]string{}
+	err := ParseRead(got, KeepAll, func(d *Doc) Reader {
+		if !isRole(d) {
+			return nil
+		}
+		return func(d *Doc, root *yaml.RNode) {
+			dump := dumpTree(root.YNode())
+			mu.Lock()
+			read[d.Index] = dump
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 0
+	for i, d := range got {
+		w := want[i]
+		if w.Node == nil {
+			continue
+		}
+		dump, wasRead := read[i]
+		switch {
+		case isRole(d) && w.aliases:
+			kept++
+			if wasRead || d.Read || d.Node == nil || dumpTree(d.Node.YNode()) != dumpTree(w.Node.YNode()) {
+				t.Errorf("%s: a document with an anchor was read (%v) or not kept as Parse keeps it", d.Label(), wasRead)
+			}
+		case isRole(d):
+			if !wasRead || !d.Read || d.Node != nil {
+				t.Errorf("%s: read %v, Read %v, kept %v; want it read and not kept", d.Label(), wasRead, d.Read, d.Node != nil)
+			} else if w := dumpTree(w.Node.YNode()); dump != w {
+				t.Errorf("%s: the Reader saw\n%s\nwhere Parse keeps\n%s", d.Label(), dump, w)
+			}
+		default:
+			if wasRead || d.Read || d.Node == nil {
+				t.Errorf("%s: read, or not kept", d.Label())
+			}
+		}
+		if d.Kind != w.Kind || d.Name != w.Name || d.Object != w.Object {
+			t.Errorf("%s: kind, name or object differ from Parse's (%s %s %v)", d.Label(), w.Kind, w.Name, w.Object)
+		}
+	}
+	if kept == 0 || len(read) != 200 {
+		t.Fatalf("read %d roles, kept %d with anchors: the stream does not hold what the test is about", len(read), kept)
+	}
+}

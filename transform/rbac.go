@@ -1,9 +1,12 @@
 package transform
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/manifest"
+	"github.com/chartsec/chartsec-harden/report"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -95,43 +98,114 @@ func (w *Workload) ServiceAccount() string {
 	return "default"
 }
 
-// rbacObjects is what the run's RBAC objects say, read once per run: no
-// filter adds or changes a role or a binding.
+// rbacDoc is what a Role, ClusterRole, RoleBinding or ClusterRoleBinding
+// says, read once (readRBAC): no filter adds or changes a role or a
+// binding, so none needs its tree, and a run need not keep one.
+type rbacDoc struct {
+	kind, namespace, name string
+	// object is where findings on it are filed; skip its chartsec.io/skip
+	// annotation.
+	object report.Object
+	skip   string
+	// A role's rules and labels (which aggregation selects by), and the
+	// selectors of its aggregationRule.
+	rules       []policyRule
+	labels      map[string]string
+	aggregation []roleSelector
+	// A binding's roleRef, the ServiceAccounts it names (boundAccounts)
+	// and its other subjects.
+	refKind, refName string
+	accounts         []saRef
+	others           []string
+}
+
+// roleSelector is one of an aggregationRule's clusterRoleSelectors: whole
+// (nil unless a mapping), and its matchLabels alone.
+type roleSelector struct {
+	selector    *labelSelector
+	matchLabels []labelPair
+}
+
+func (d *rbacDoc) isRole() bool { return d.kind == "Role" || d.kind == "ClusterRole" }
+
+// readRBAC reads an RBAC object, filed as o; nil for any other document.
+func readRBAC(n *yaml.RNode, o report.Object) *rbacDoc {
+	if !isRBAC(n, rbacKinds...) {
+		return nil
+	}
+	d := &rbacDoc{kind: kindOf(n), namespace: namespaceOf(n), name: nameOf(n), object: o,
+		skip: manifest.LookupScalar(n, "metadata", "annotations", SkipAnnotation)}
+	if d.isRole() {
+		d.rules = readRules(n)
+		d.labels = labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels")))
+		for _, sel := range manifest.LookupSeq(n, "aggregationRule", "clusterRoleSelectors") {
+			sn := yaml.NewRNode(sel)
+			d.aggregation = append(d.aggregation, roleSelector{parseSelector(sn), labelPairs(manifest.LookupMap(sn, "matchLabels"))})
+		}
+		return d
+	}
+	d.refKind, d.refName = manifest.LookupScalar(n, "roleRef", "kind"), manifest.LookupScalar(n, "roleRef", "name")
+	d.accounts = boundAccounts(n)
+	for _, s := range manifest.LookupSeq(n, "subjects") {
+		sub := yaml.NewRNode(s)
+		if k, name := manifest.LookupScalar(sub, "kind"), manifest.LookupScalar(sub, "name"); k != "ServiceAccount" && !strings.HasPrefix(name, "system:serviceaccounts") {
+			d.others = append(d.others, k+" "+name)
+		}
+	}
+	return d
+}
+
+// ReadsOnly reports whether the filters only read documents of this kind,
+// and those are RBAC objects: ReadRBAC takes what they say, and the run
+// need not keep their trees.
+func (s *Scope) ReadsOnly(apiVersion, kind string) bool {
+	return group(apiVersion) == "rbac.authorization.k8s.io" && slices.Contains(rbacKinds, kind)
+}
+
+// ReadRBAC reads an RBAC object of the stream, filed as o, for the
+// filters: it keeps no node of n. It may be called for many documents at
+// once, before any filter runs.
+func (s *Scope) ReadRBAC(n *yaml.RNode, o report.Object) {
+	if d := readRBAC(n, o); d != nil {
+		s.read.Lock()
+		s.read.rbac = append(s.read.rbac, d)
+		s.read.Unlock()
+	}
+}
+
+// rbacObjects are the run's RBAC objects, read once per run.
 type rbacObjects struct {
-	// roles are the Roles and ClusterRoles; bindings the RoleBindings and
-	// ClusterRoleBindings, and accounts the ServiceAccounts each names
-	// (boundAccounts).
-	roles, bindings []*yaml.RNode
-	accounts        map[*yaml.Node][]saRef
-	// role holds what each role says: its rules and labels.
-	role map[*yaml.Node]roleData
+	// roles are the Roles and ClusterRoles, bindings the RoleBindings and
+	// ClusterRoleBindings, in stream order.
+	roles, bindings []*rbacDoc
 	// registrars are the accounts that may register admission webhooks;
 	// nil until a companion filter asks.
 	registrars *accountSet
 }
 
-// roleData is what a Role or ClusterRole says, read once: its rules
-// (readRules) and its labels (which aggregation selects by).
-type roleData struct {
-	rules  []policyRule
-	labels map[string]string
-}
-
-// rbac returns the run's RBAC objects, reading them from nodes the first
-// time.
+// rbac returns the run's RBAC objects: those ReadRBAC read, and those
+// among nodes (the items of a List, or every one when no parse read
+// them), the first time.
 func (s *Scope) rbac(nodes []*yaml.RNode) *rbacObjects {
 	if s != nil && s.rbacObjects != nil {
 		return s.rbacObjects
 	}
-	r := &rbacObjects{accounts: map[*yaml.Node][]saRef{}, role: map[*yaml.Node]roleData{}}
+	var docs []*rbacDoc
+	if s != nil {
+		docs = slices.Clone(s.read.rbac)
+	}
 	for _, n := range nodes {
-		switch {
-		case isRBAC(n, "Role", "ClusterRole"):
-			r.roles = append(r.roles, n)
-			r.role[n.YNode()] = roleData{rules: readRules(n), labels: labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels")))}
-		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
-			r.bindings = append(r.bindings, n)
-			r.accounts[n.YNode()] = boundAccounts(n)
+		if d := readRBAC(n, s.object(n)); d != nil {
+			docs = append(docs, d)
+		}
+	}
+	slices.SortStableFunc(docs, func(a, b *rbacDoc) int { return cmp.Compare(a.object.Doc, b.object.Doc) })
+	r := &rbacObjects{}
+	for _, d := range docs {
+		if d.isRole() {
+			r.roles = append(r.roles, d)
+		} else {
+			r.bindings = append(r.bindings, d)
 		}
 	}
 	if s != nil {
@@ -144,7 +218,7 @@ func (s *Scope) rbac(nodes []*yaml.RNode) *rbacObjects {
 func (r *rbacObjects) bound() []saRef {
 	var out []saRef
 	for _, b := range r.bindings {
-		out = append(out, r.accounts[b.YNode()]...)
+		out = append(out, b.accounts...)
 	}
 	return out
 }

@@ -339,7 +339,7 @@ func namespacedOnly(rules []policyRule) ([]string, bool) {
 // rbacRole is a Role or ClusterRole: of the release, or built into
 // Kubernetes and bound by the release.
 type rbacRole struct {
-	node                  *yaml.RNode // nil for a built-in role
+	doc                   *rbacDoc // nil for a built-in role
 	kind, namespace, name string
 	rules                 []policyRule
 	labels                map[string]string
@@ -351,7 +351,7 @@ type rbacRole struct {
 
 // rbacBinding is a RoleBinding or ClusterRoleBinding of the release.
 type rbacBinding struct {
-	node      *yaml.RNode
+	doc       *rbacDoc
 	cluster   bool
 	namespace string
 	accounts  []saRef
@@ -360,7 +360,7 @@ type rbacBinding struct {
 }
 
 func (b *rbacBinding) label() string {
-	return kindOf(b.node) + " " + nameOf(b.node)
+	return b.doc.kind + " " + b.doc.name
 }
 
 // Filter implements kio.Filter.
@@ -372,35 +372,25 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	var bindings []*rbacBinding
 	var workloads []*Workload
 	objects := f.Scope.rbac(nodes)
-	accounts := objects.accounts
+	for _, d := range objects.roles {
+		r := &rbacRole{doc: d, kind: d.kind, name: d.name, rules: slices.Clip(d.rules), labels: d.labels}
+		if r.kind == "Role" {
+			r.namespace = d.namespace
+		}
+		r.aggregating = len(d.aggregation) > 0
+		for k := range r.labels {
+			if strings.HasPrefix(k, "rbac.authorization.k8s.io/aggregate-to-") {
+				r.userFacing = true
+			}
+		}
+		roles = append(roles, r)
+	}
+	for _, d := range objects.bindings {
+		bindings = append(bindings, &rbacBinding{doc: d, cluster: d.kind == "ClusterRoleBinding", namespace: d.namespace, accounts: d.accounts, others: d.others})
+	}
 	for _, n := range nodes {
-		switch {
-		case isRBAC(n, "Role", "ClusterRole"):
-			data := objects.role[n.YNode()]
-			r := &rbacRole{node: n, kind: kindOf(n), name: nameOf(n), rules: slices.Clip(data.rules), labels: data.labels}
-			if r.kind == "Role" {
-				r.namespace = namespaceOf(n)
-			}
-			r.aggregating = len(manifest.LookupSeq(n, "aggregationRule", "clusterRoleSelectors")) > 0
-			for k := range r.labels {
-				if strings.HasPrefix(k, "rbac.authorization.k8s.io/aggregate-to-") {
-					r.userFacing = true
-				}
-			}
-			roles = append(roles, r)
-		case isRBAC(n, "RoleBinding", "ClusterRoleBinding"):
-			b := &rbacBinding{node: n, cluster: kindOf(n) == "ClusterRoleBinding", namespace: namespaceOf(n), accounts: accounts[n.YNode()]}
-			for _, s := range manifest.LookupSeq(n, "subjects") {
-				sub := yaml.NewRNode(s)
-				if k, name := manifest.LookupScalar(sub, "kind"), manifest.LookupScalar(sub, "name"); k != "ServiceAccount" && !strings.HasPrefix(name, "system:serviceaccounts") {
-					b.others = append(b.others, k+" "+name)
-				}
-			}
-			bindings = append(bindings, b)
-		default:
-			if w := f.Scope.Workload(n); w != nil {
-				workloads = append(workloads, w)
-			}
+		if w := f.Scope.Workload(n); w != nil {
+			workloads = append(workloads, w)
 		}
 	}
 	aggregate(roles)
@@ -418,7 +408,7 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	builtins := map[*rbacBinding]*rbacRole{}
 	for _, b := range bindings {
 		b.workloads = reachedBy(b.accounts, workloads, bySA, order)
-		refKind, refName := manifest.LookupScalar(b.node, "roleRef", "kind"), manifest.LookupScalar(b.node, "roleRef", "name")
+		refKind, refName := b.doc.refKind, b.doc.refName
 		found := false
 		for _, r := range byRef[refKind+"/"+refName] {
 			if refKind == "ClusterRole" || sameNamespace(r.namespace, b.namespace) {
@@ -434,7 +424,7 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		if len(r.bindings) == 0 && (r.aggregated || r.userFacing) {
 			continue // its rules reach accounts through another role, or people
 		}
-		f.checkRole(r, r.node)
+		f.checkRole(r, r.doc)
 		f.checkScope(r)
 	}
 	for _, b := range bindings {
@@ -446,7 +436,7 @@ func (f RBAC) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			f.clusterAdmin(b, "ClusterRole cluster-admin")
 			continue
 		}
-		f.checkRole(r, b.node)
+		f.checkRole(r, b.doc)
 	}
 	for _, r := range roles {
 		if r.kind != "ClusterRole" || !allOfAll(r.rules) {
@@ -487,8 +477,8 @@ func aggregate(roles []*rbacRole) {
 		if !agg.aggregating {
 			continue
 		}
-		for _, sel := range manifest.LookupSeq(agg.node, "aggregationRule", "clusterRoleSelectors") {
-			s := parseSelector(yaml.NewRNode(sel))
+		for _, sel := range agg.doc.aggregation {
+			s := sel.selector
 			if s == nil || s.empty() {
 				continue
 			}
@@ -504,10 +494,10 @@ func aggregate(roles []*rbacRole) {
 
 // checkRole reports the privileges of a role on obj: the role itself, or
 // the binding of a built-in role.
-func (f RBAC) checkRole(r *rbacRole, obj *yaml.RNode) {
+func (f RBAC) checkRole(r *rbacRole, obj *rbacDoc) {
 	where, reach := r.scopeText(), r.reachText()
 	what := r.kind + " " + r.name
-	if r.node != nil {
+	if r.doc != nil {
 		what = r.kind
 	}
 	if w := wildcards(r.rules); len(w) > 0 {
@@ -562,7 +552,7 @@ func (f RBAC) checkScope(r *rbacRole) {
 		}
 	}
 	if !cluster && len(roleBindingNamespaces) == 1 && !r.aggregating && !r.userFacing {
-		f.report(r.node, r.reached(), r.bindings, "roleWouldDo", report.Warning,
+		f.report(r.doc, r.reached(), r.bindings, "roleWouldDo", report.Warning,
 			fmt.Sprintf("ClusterRole is bound only through RoleBindings in %s: a Role there would do; %s",
 				namespaceText(roleBindingNamespaces[0]), r.reachText()))
 	}
@@ -587,7 +577,7 @@ func (f RBAC) checkScope(r *rbacRole) {
 		if len(namespaces) != 1 {
 			continue
 		}
-		f.report(b.node, b.workloads, nil, "namespacedOnly", report.Warning,
+		f.report(b.doc, b.workloads, nil, "namespacedOnly", report.Warning,
 			fmt.Sprintf("grants ClusterRole %s, which holds only namespaced resources (%s), in every namespace to ServiceAccounts of %s: a Role and RoleBinding there would do, unless the app works across namespaces (then list its ServiceAccount in rbac.clusterWide); %s",
 				r.name, strings.Join(resources, ", "), namespaceText(namespaces[0]), workloadText(b.workloads, b.accounts)))
 	}
@@ -619,28 +609,28 @@ func (f RBAC) clusterAdmin(b *rbacBinding, role string) {
 			sev = report.Error
 		}
 	}
-	f.report(b.node, b.workloads, nil, "clusterAdmin", sev,
+	f.report(b.doc, b.workloads, nil, "clusterAdmin", sev,
 		fmt.Sprintf("binds %s cluster-wide: full control of the cluster; %s", role, workloadText(b.workloads, b.accounts)))
 }
 
 // report records a finding on obj unless obj, every binding it is granted
 // through (via), or every workload it reaches is exempt from rbac; an
 // exemption that hides one is reported.
-func (f RBAC) report(obj *yaml.RNode, reached []*Workload, via []*rbacBinding, rule string, sev report.Severity, msg string) {
+func (f RBAC) report(obj *rbacDoc, reached []*Workload, via []*rbacBinding, rule string, sev report.Severity, msg string) {
 	id := ControlRBAC + "." + rule
-	if f.Scope.DocSkips(obj, ControlRBAC) {
-		f.Scope.found(f.Scope.object(obj), "exemption", "applied", report.Info,
+	if f.Scope.objectSkips(obj.object, obj.skip, ControlRBAC) {
+		f.Scope.found(obj.object, "exemption", "applied", report.Info,
 			"exempt: "+id+" not reported (chartsec.io/skip or an exclude rule names rbac)", "")
 		return
 	}
 	var exemptVia []string
 	for _, b := range via {
-		if f.Scope.DocSkips(b.node, ControlRBAC) {
+		if f.Scope.objectSkips(b.doc.object, b.doc.skip, ControlRBAC) {
 			exemptVia = append(exemptVia, b.label())
 		}
 	}
 	if len(via) > 0 && len(exemptVia) == len(via) {
-		f.Scope.found(f.Scope.object(obj), "exemption", "applied", report.Info,
+		f.Scope.found(obj.object, "exemption", "applied", report.Info,
 			"exempt: "+id+" not reported (the bindings that grant it are exempt from rbac: "+strings.Join(exemptVia, ", ")+")", "")
 		return
 	}
@@ -651,14 +641,14 @@ func (f RBAC) report(obj *yaml.RNode, reached []*Workload, via []*rbacBinding, r
 		}
 	}
 	if len(reached) > 0 && len(exempt) == len(reached) {
-		f.Scope.found(f.Scope.object(obj), "exemption", "applied", report.Info,
+		f.Scope.found(obj.object, "exemption", "applied", report.Info,
 			"exempt: "+id+" not reported (the workloads it reaches are exempt from rbac: "+strings.Join(exempt, ", ")+")", "")
 		return
 	}
 	if s, ok := f.Severity[rule]; ok {
 		sev, _ = report.ParseSeverity(s)
 	}
-	f.Scope.found(f.Scope.object(obj), ControlRBAC, rule, sev, msg, RuleHelp(id))
+	f.Scope.found(obj.object, ControlRBAC, rule, sev, msg, RuleHelp(id))
 }
 
 // reached returns the workloads any binding of the role reaches.

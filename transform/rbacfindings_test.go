@@ -188,6 +188,15 @@ func TestRBAC(t *testing.T) {
 			findings: []string{"warning rbac/namespacedOnly"},
 		},
 		{
+			name: "a ClusterRoleBinding of namespaced resources that also names a user: not reported",
+			input: rbacDocs("ClusterRole", "ClusterRoleBinding", `- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, list, watch]
+`) + `- kind: User
+  name: alice
+`,
+		},
+		{
 			name: "rbac.clusterWide says the app works across namespaces",
 			input: rbacDocs("ClusterRole", "ClusterRoleBinding", `- apiGroups: [""]
   resources: [configmaps]

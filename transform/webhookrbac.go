@@ -1,10 +1,5 @@
 package transform
 
-import (
-	"github.com/chartsec/chartsec-harden/manifest"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-)
-
 // webhookRegistrars returns the ServiceAccounts (namespace/name) that a
 // Role or ClusterRole of the stream lets write admission webhook
 // configurations. Such an app registers its webhooks at run time (Kyverno,
@@ -13,41 +8,39 @@ import (
 func webhookRegistrars(r *rbacObjects) []saRef {
 	roles := map[string]bool{}      // kind/namespace/name of the roles that may
 	var writers []map[string]string // the labels of the ClusterRoles that may
-	for _, n := range r.roles {
-		kind := kindOf(n)
-		if len(grants(r.role[n.YNode()].rules, registersWebhooks, false)) > 0 {
+	for _, d := range r.roles {
+		if len(grants(d.rules, registersWebhooks, false)) > 0 {
 			ns := ""
-			if kind == "Role" {
-				ns = namespaceOf(n)
+			if d.kind == "Role" {
+				ns = d.namespace
 			} else {
-				writers = append(writers, r.role[n.YNode()].labels)
+				writers = append(writers, d.labels)
 			}
-			roles[kind+"/"+ns+"/"+nameOf(n)] = true
+			roles[d.kind+"/"+ns+"/"+d.name] = true
 		}
 	}
 	// An aggregated ClusterRole holds the rules of the ClusterRoles its
 	// selectors match (Kyverno binds those).
-	for _, n := range r.roles {
-		if kindOf(n) != "ClusterRole" {
+	for _, d := range r.roles {
+		if d.kind != "ClusterRole" {
 			continue
 		}
-		for _, sel := range manifest.LookupSeq(n, "aggregationRule", "clusterRoleSelectors") {
-			want := labelPairs(manifest.LookupMap(yaml.NewRNode(sel), "matchLabels"))
+		for _, sel := range d.aggregation {
 			for _, labels := range writers {
-				if len(want) > 0 && (&labelSelector{matchLabels: want}).matches(labels) {
-					roles["ClusterRole//"+nameOf(n)] = true
+				if len(sel.matchLabels) > 0 && (&labelSelector{matchLabels: sel.matchLabels}).matches(labels) {
+					roles["ClusterRole//"+d.name] = true
 				}
 			}
 		}
 	}
 	var out []saRef
-	for _, n := range r.bindings {
-		refKind, ns := manifest.LookupScalar(n, "roleRef", "kind"), ""
-		if refKind == "Role" {
-			ns = namespaceOf(n)
+	for _, b := range r.bindings {
+		ns := ""
+		if b.refKind == "Role" {
+			ns = b.namespace
 		}
-		if roles[refKind+"/"+ns+"/"+manifest.LookupScalar(n, "roleRef", "name")] {
-			out = append(out, r.accounts[n.YNode()]...)
+		if roles[b.refKind+"/"+ns+"/"+b.refName] {
+			out = append(out, b.accounts...)
 		}
 	}
 	return out

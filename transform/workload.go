@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
@@ -73,8 +74,13 @@ type Scope struct {
 	workloads map[*yaml.Node]*Workload
 	// names are the documents' names by kind, once a filter adds one.
 	names docNames
-	// rbacObjects are the run's roles and bindings, once a filter asks.
+	// rbacObjects are the run's roles and bindings, once a filter asks;
+	// read those ReadRBAC read before.
 	rbacObjects *rbacObjects
+	read        struct {
+		sync.Mutex
+		rbac []*rbacDoc
+	}
 	// shared is the companion view the NetworkPolicy filter built, with
 	// the list it returned: the PodDisruptionBudget filter, next in the
 	// pipeline, uses it rather than building the same view again.
@@ -585,13 +591,18 @@ func addedObject(anchor report.Object, kind, name string) report.Object {
 // ServiceAccount, say) is exempt from control by its annotation or by an
 // exclude rule.
 func (s *Scope) DocSkips(doc *yaml.RNode, control string) bool {
+	return s.objectSkips(s.object(doc), annotations(doc)[SkipAnnotation], control)
+}
+
+// objectSkips is DocSkips for the object o, whose chartsec.io/skip
+// annotation is skip.
+func (s *Scope) objectSkips(o report.Object, skip, control string) bool {
 	if !s.Enabled(control) {
 		return true
 	}
 	set := map[string]bool{}
-	addControls(set, annotations(doc)[SkipAnnotation])
+	addControls(set, skip)
 	if s != nil {
-		o := s.object(doc)
 		for _, r := range s.Exclude {
 			if r.Container == "" && r.matches(o) {
 				if len(r.Controls) == 0 {
