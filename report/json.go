@@ -64,7 +64,7 @@ func (r *Report) WriteJSON(w io.Writer, run Run) error {
 	if run.Err != nil {
 		out.Error = run.Err.Error()
 	}
-	for _, f := range r.Findings() {
+	for _, f := range r.view() {
 		out.Findings = append(out.Findings, JSONFinding{ID: f.ID(), Control: f.Control, Rule: f.Rule,
 			Severity: f.Severity.String(), Changed: f.Changed, Document: f.Object.Doc, Kind: f.Object.Kind,
 			Name: f.Object.Name, Namespace: f.Object.Namespace, Source: f.Object.Source, Line: f.Object.Line,

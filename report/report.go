@@ -5,6 +5,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -89,6 +90,9 @@ type Report struct {
 	// of workloads records tens of thousands, which one growing slice
 	// would copy again and again.
 	findings [][]Finding
+	// sorted is view's answer until the next Add or FillHints: each
+	// writer reads it.
+	sorted []Finding
 	// unwritten is true when the output was not written (an error, or a
 	// failing gate): the changes were made, but no one will see them.
 	unwritten bool
@@ -122,6 +126,7 @@ func (r *Report) Add(f Finding) {
 	}
 	last := &r.findings[len(r.findings)-1]
 	*last = append(*last, f)
+	r.sorted = nil
 	r.mu.Unlock()
 }
 
@@ -133,6 +138,7 @@ func (r *Report) FillHints(hint func(id string) string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.sorted = nil
 	for _, chunk := range r.findings {
 		for i := range chunk {
 			if chunk[i].Hint == "" {
@@ -144,19 +150,33 @@ func (r *Report) FillHints(hint func(id string) string) {
 
 const findingsChunk = 256
 
-// Findings returns the findings in stream order, then in the order added.
+// Findings returns the findings in stream order, then in the order added:
+// a copy, the caller's to change.
 func (r *Report) Findings() []Finding {
+	return slices.Clone(r.view())
+}
+
+// view is Findings without the copy, for the writers of this package,
+// which only read it: one sorted list, kept until the next Add.
+func (r *Report) view() []Finding {
 	if r == nil {
 		return nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []Finding
-	for _, chunk := range r.findings {
-		out = append(out, chunk...)
+	if r.sorted == nil && len(r.findings) > 0 {
+		n := 0
+		for _, chunk := range r.findings {
+			n += len(chunk)
+		}
+		out := make([]Finding, 0, n)
+		for _, chunk := range r.findings {
+			out = append(out, chunk...)
+		}
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Object.Doc < out[j].Object.Doc })
+		r.sorted = out
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Object.Doc < out[j].Object.Doc })
-	return out
+	return r.sorted
 }
 
 // Counts are the numbers of findings by severity, and of changes made.
@@ -170,7 +190,7 @@ type Counts struct {
 // Count adds up the findings.
 func (r *Report) Count() Counts {
 	var c Counts
-	for _, f := range r.Findings() {
+	for _, f := range r.view() {
 		switch f.Severity {
 		case Error:
 			c.Error++
@@ -190,7 +210,7 @@ func (r *Report) Count() Counts {
 // and whether there is any.
 func (r *Report) Worst() (Severity, bool) {
 	worst, any := Info, false
-	for _, f := range r.Findings() {
+	for _, f := range r.view() {
 		if f.Changed {
 			continue
 		}
@@ -205,7 +225,7 @@ func (r *Report) Worst() (Severity, bool) {
 // is exempt (so that exemptions stay visible in review), and then one line
 // per warning or error found.
 func (r *Report) WriteSummary(w io.Writer) error {
-	fs := r.Findings()
+	fs := r.view()
 	var lines []string
 	for i := 0; i < len(fs); {
 		j := i

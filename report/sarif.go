@@ -94,7 +94,7 @@ const InformationURI = "https://github.com/chartsec/chartsec-harden"
 // comment or Helm 4 annotation). Where the file is unknown, the result
 // has only a logical location (kind/namespace/name).
 func (r *Report) WriteSARIF(w io.Writer, run Run, text RuleText) error {
-	fs := r.Findings()
+	fs := r.view()
 	ids := map[string]int{}
 	var idList []string
 	for _, f := range fs {

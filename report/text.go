@@ -8,7 +8,7 @@ import (
 // WriteText writes one line per finding, grouped by object in stream
 // order, then a line of counts.
 func (r *Report) WriteText(w io.Writer) error {
-	fs := r.Findings()
+	fs := r.view()
 	changed := "changed"
 	if !r.written() {
 		changed = "would change"

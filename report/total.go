@@ -25,7 +25,7 @@ func (r *Report) Total() Totals {
 	var t Totals
 	hardened := map[Object]bool{}
 	exempt := map[Object]bool{}
-	for _, f := range r.Findings() {
+	for _, f := range r.view() {
 		switch {
 		case !f.Changed:
 		case f.Rule == "added" || f.Object.Generated:
