@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/harden"
+	"github.com/chartsec/chartsec-harden/internal/gcpace"
 	"github.com/chartsec/chartsec-harden/internal/hugeheap"
 	"github.com/chartsec/chartsec-harden/report"
 	"github.com/chartsec/chartsec-harden/transform"
@@ -43,6 +44,7 @@ func main() {
 		stdout = closedWriter{}
 	}
 	hugeheap.Enable()
+	gcpace.Enable()
 	os.Exit(run(os.Args[1:], os.Stdin, stdout, os.Stderr))
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/chartsec/chartsec-harden/internal/gcpace"
 	"github.com/chartsec/chartsec-harden/internal/hugeheap"
 	"github.com/chartsec/chartsec-harden/manifest"
 	"github.com/chartsec/chartsec-harden/report"
@@ -92,6 +93,7 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 	if err != nil {
 		return nil, false, err
 	}
+	gcpace.AfterParse(len(in))
 	return docs, cr, nil
 }
 
