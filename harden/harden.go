@@ -58,8 +58,8 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 	docs := manifest.Split(in)
 	kept := keep(scope)
 	hugeheap.Reserve(func() int { return heapGrowth(docs, kept) })
-	// The documents the filters only read (RBAC objects) are read as they
-	// are parsed, and no tree of them is kept.
+	// The documents the filters only read (RBAC objects, Services) are
+	// read as they are parsed, and no tree of them is kept.
 	readErrs := make([]error, len(docs))
 	readers := func(d *manifest.Doc) manifest.Reader {
 		if !readOnly || !scope.ReadsOnly(d.APIVersion, d.Kind) {
@@ -70,7 +70,7 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 				readErrs[d.Index] = typeError(d, err)
 				return
 			}
-			scope.ReadRBAC(n, objectOf(d))
+			scope.Read(n, objectOf(d))
 		}
 	}
 	if err := manifest.ParseRead(docs, kept, readers); err != nil {

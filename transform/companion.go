@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/chartsec/chartsec-harden/manifest"
+	"github.com/chartsec/chartsec-harden/report"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -203,7 +205,7 @@ type companionView struct {
 	byDoc   map[*yaml.Node]*podGroup
 	// pods finds the groups that carry a label.
 	pods     *podIndex
-	services []*yaml.RNode
+	services []*serviceDoc
 	// serviceSelectors finds the Services that may select a group.
 	serviceSelectors *selectorIndex
 	// hpas are the HorizontalPodAutoscalers by the kind and name they scale.
@@ -297,7 +299,6 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 		}
 		switch {
 		case kindOf(n) == "Service" && apiVersionOf(n) == "v1":
-			v.services = append(v.services, n)
 		case kindOf(n) == "HorizontalPodAutoscaler" && group(apiVersionOf(n)) == "autoscaling":
 			if ref := manifest.LookupMap(n, "spec", "scaleTargetRef"); ref != nil {
 				k := kindName{manifest.LookupScalar(ref, "kind"), manifest.LookupScalar(ref, "name")}
@@ -334,12 +335,13 @@ func newCompanionView(s *Scope, nodes []*yaml.RNode) *companionView {
 	}
 	v.pods = newPodIndex(v.groups)
 	v.serviceSelectors = newSelectorIndex(v.pods)
+	v.services = s.services(nodes)
 	for _, svc := range v.services {
 		var sel *labelSelector
-		if pairs := labelPairs(manifest.LookupMap(svc, "spec", "selector")); len(pairs) > 0 {
-			sel = &labelSelector{matchLabels: pairs}
+		if len(svc.selector) > 0 {
+			sel = &labelSelector{matchLabels: svc.selector}
 		}
-		v.serviceSelectors.add(sel, namespaceOf(svc))
+		v.serviceSelectors.add(sel, svc.namespace)
 	}
 	for _, g := range v.groups {
 		v.narrow(g, getsCompanion(g.w))
@@ -577,13 +579,11 @@ func (v *companionView) findServedPorts(g *podGroup) (served, exposed []policyPo
 	}
 	for _, i := range v.serviceSelectors.selecting(g) {
 		svc := v.services[i]
-		typ := manifest.LookupScalar(svc, "spec", "type")
-		for _, pn := range manifest.LookupSeq(svc, "spec", "ports") {
-			p := yaml.NewRNode(pn)
-			proto := protocolOr(manifest.LookupScalar(p, "protocol"))
-			target := manifest.LookupNumber(p, "targetPort")
+		for _, p := range svc.ports {
+			proto := protocolOr(p.protocol)
+			target := p.targetPort
 			if target == "" {
-				target = manifest.LookupNumber(p, "port")
+				target = p.port
 			}
 			var pp policyPort
 			if num, err := strconv.Atoi(target); err == nil {
@@ -594,11 +594,11 @@ func (v *companionView) findServedPorts(g *podGroup) (served, exposed []policyPo
 			} else if cp, ok := named[target]; ok {
 				pp = policyPort{cp.port, proto}
 			} else {
-				unresolved = append(unresolved, fmt.Sprintf("Service %s targetPort %q", nameOf(svc), target))
+				unresolved = append(unresolved, fmt.Sprintf("Service %s targetPort %q", svc.name, target))
 				continue
 			}
 			served = append(served, pp)
-			if typ == "NodePort" || typ == "LoadBalancer" || v.calledByAPIServer(svc, atoiOr(manifest.LookupNumber(p, "port"), 0)) {
+			if svc.typ == "NodePort" || svc.typ == "LoadBalancer" || v.calledByAPIServer(svc, atoiOr(p.port, 0)) {
 				exposed = append(exposed, pp)
 			}
 		}
@@ -612,9 +612,9 @@ func (v *companionView) findServedPorts(g *podGroup) (served, exposed []policyPo
 
 // calledByAPIServer reports whether a webhook or an APIService of the
 // stream names this Service port.
-func (v *companionView) calledByAPIServer(svc *yaml.RNode, port int) bool {
-	for _, r := range v.apiServerCalls[nameOf(svc)] {
-		if r.port == port && sameNamespace(r.namespace, namespaceOf(svc)) {
+func (v *companionView) calledByAPIServer(svc *serviceDoc, port int) bool {
+	for _, r := range v.apiServerCalls[svc.name] {
+		if r.port == port && sameNamespace(r.namespace, svc.namespace) {
 			return true
 		}
 	}
@@ -860,4 +860,53 @@ func stringMapNode(m map[string]string) *yaml.Node {
 func document(apiVersion, kind string, meta, spec *yaml.Node) *yaml.RNode {
 	return yaml.NewRNode(mapNode(field{"apiVersion", strNode(apiVersion)}, field{"kind", strNode(kind)},
 		field{"metadata", meta}, field{"spec", spec}))
+}
+
+// serviceDoc is what a Service says that the companion filters read:
+// whom it selects, its type and its ports, read once (readService).
+type serviceDoc struct {
+	namespace, name string
+	object          report.Object
+	selector        []labelPair
+	typ             string
+	ports           []servicePort
+}
+
+// servicePort is an entry of a Service's ports, as written: its port and
+// targetPort as numbers or names (manifest.LookupNumber), "" when absent.
+type servicePort struct {
+	protocol, port, targetPort string
+}
+
+// readService reads a v1 Service, filed as o; nil for any other document.
+func readService(n *yaml.RNode, o report.Object) *serviceDoc {
+	if kindOf(n) != "Service" || apiVersionOf(n) != "v1" {
+		return nil
+	}
+	d := &serviceDoc{namespace: namespaceOf(n), name: nameOf(n), object: o,
+		selector: labelPairs(manifest.LookupMap(n, "spec", "selector")), typ: manifest.LookupScalar(n, "spec", "type")}
+	for _, pn := range manifest.LookupSeq(n, "spec", "ports") {
+		p := yaml.NewRNode(pn)
+		d.ports = append(d.ports, servicePort{manifest.LookupScalar(p, "protocol"), manifest.LookupNumber(p, "port"), manifest.LookupNumber(p, "targetPort")})
+	}
+	return d
+}
+
+// services returns the stream's Services in stream order: those Read
+// read, and those among nodes (the items of a List, or every one when no
+// parse read them).
+func (s *Scope) services(nodes []*yaml.RNode) []*serviceDoc {
+	var out []*serviceDoc
+	if s != nil {
+		out = slices.Clone(s.read.services)
+	}
+	for _, n := range nodes {
+		if n.YNode().Kind == yaml.MappingNode {
+			if d := readService(n, s.object(n)); d != nil {
+				out = append(out, d)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *serviceDoc) int { return cmp.Compare(a.object.Doc, b.object.Doc) })
+	return out
 }

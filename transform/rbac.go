@@ -155,21 +155,26 @@ func readRBAC(n *yaml.RNode, o report.Object) *rbacDoc {
 	return d
 }
 
-// ReadsOnly reports whether the filters only read documents of this kind,
-// and those are RBAC objects: ReadRBAC takes what they say, and the run
+// ReadsOnly reports whether the filters only read documents of this
+// kind: RBAC objects and Services. Read takes what they say, and the run
 // need not keep their trees.
 func (s *Scope) ReadsOnly(apiVersion, kind string) bool {
-	return group(apiVersion) == "rbac.authorization.k8s.io" && slices.Contains(rbacKinds, kind)
+	return group(apiVersion) == "rbac.authorization.k8s.io" && slices.Contains(rbacKinds, kind) ||
+		apiVersion == "v1" && kind == "Service"
 }
 
-// ReadRBAC reads an RBAC object of the stream, filed as o, for the
-// filters: it keeps no node of n. It may be called for many documents at
-// once, before any filter runs.
-func (s *Scope) ReadRBAC(n *yaml.RNode, o report.Object) {
-	if d := readRBAC(n, o); d != nil {
-		s.read.Lock()
+// Read reads a document of a kind the filters only read (ReadsOnly),
+// filed as o, for the filters: it keeps no node of n. It may be called for
+// many documents at once, before any filter runs.
+func (s *Scope) Read(n *yaml.RNode, o report.Object) {
+	d, svc := readRBAC(n, o), readService(n, o)
+	s.read.Lock()
+	defer s.read.Unlock()
+	if d != nil {
 		s.read.rbac = append(s.read.rbac, d)
-		s.read.Unlock()
+	}
+	if svc != nil {
+		s.read.services = append(s.read.services, svc)
 	}
 }
 

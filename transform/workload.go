@@ -75,11 +75,12 @@ type Scope struct {
 	// names are the documents' names by kind, once a filter adds one.
 	names docNames
 	// rbacObjects are the run's roles and bindings, once a filter asks;
-	// read those ReadRBAC read before.
+	// read holds the documents Read read before.
 	rbacObjects *rbacObjects
 	read        struct {
 		sync.Mutex
-		rbac []*rbacDoc
+		rbac     []*rbacDoc
+		services []*serviceDoc
 	}
 	// shared is the companion view the NetworkPolicy filter built, with
 	// the list it returned: the PodDisruptionBudget filter, next in the
