@@ -93,7 +93,7 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 	if err != nil {
 		return nil, false, err
 	}
-	gcpace.AfterParse(len(in))
+	gcpace.Settle(len(in))
 	return docs, cr, nil
 }
 
@@ -136,6 +136,7 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 	if err != nil {
 		return nil, err
 	}
+	gcpace.Settle(streamSize(docs))
 	extra, follows, err := addedDocs(docs, nodes, owner, want)
 	if err != nil {
 		return nil, err
@@ -172,6 +173,15 @@ func renderDocs(docs []*manifest.Doc, scope *transform.Scope, filters []kio.Filt
 		return nil, err
 	}
 	return assemble(docs, changed, added), nil
+}
+
+// streamSize is the size of the stream docs were split from.
+func streamSize(docs []*manifest.Doc) int {
+	n := 0
+	for _, d := range docs {
+		n += len(d.Separator) + len(d.Raw)
+	}
+	return n
 }
 
 // fingerprints are those of the parsed documents' trees (zero for the

@@ -12,7 +12,7 @@ func cycles() uint64 {
 	return s[0].Value.Uint64()
 }
 
-func TestAfterParse(t *testing.T) {
+func TestSettle(t *testing.T) {
 	runtime.GC() // no garbage of an earlier test in the heap
 	input := make([]byte, 64<<20)
 	defer enabled.Store(false)
@@ -28,7 +28,7 @@ func TestAfterParse(t *testing.T) {
 	} {
 		enabled.Store(c.enabled)
 		before := cycles()
-		AfterParse(c.input)
+		Settle(c.input)
 		if collected := cycles() > before; collected != c.collect {
 			t.Errorf("%s: collected %v, want %v", c.name, collected, c.collect)
 		}
@@ -45,7 +45,7 @@ func TestEnableLeavesATunedCollector(t *testing.T) {
 			t.Setenv(env, "200")
 			Enable()
 			if enabled.Load() {
-				t.Errorf("%s set: AfterParse would collect", env)
+				t.Errorf("%s set: Settle would collect", env)
 			}
 		})
 	}
@@ -53,6 +53,6 @@ func TestEnableLeavesATunedCollector(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 	Enable()
 	if !enabled.Load() {
-		t.Error("neither GOGC nor GOMEMLIMIT set: Enable left AfterParse off")
+		t.Error("neither GOGC nor GOMEMLIMIT set: Enable left Settle off")
 	}
 }
