@@ -102,6 +102,28 @@ func mergeSources(v *yaml.Node) []*yaml.Node {
 	return nil
 }
 
+// badMergeValue finds a merge key under n whose value names anything but
+// mappings (mergeSources), without expanding aliases: each node is visited
+// once, the anchored ones where they are written. It returns the line of
+// the first, within the parsed text.
+func badMergeValue(n *yaml.Node) (int, error) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if isMergeKey(n.Content[i]) && mergeSources(n.Content[i+1]) == nil {
+				return n.Content[i].Line, errBadMerge
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if line, err := badMergeValue(c); err != nil {
+			return line, err
+		}
+	}
+	return 0, nil
+}
+
+var errBadMerge = fmt.Errorf("the merge key (<<) needs a mapping or a list of mappings; Kubernetes refuses anything else")
+
 // resolveMerges replaces the merge keys under n, whose aliases are
 // expanded, by the keys they supply, as Kubernetes reads them. It returns
 // the line (within the parsed text) of a merge it refuses.
@@ -141,7 +163,7 @@ func resolveMerges(n *yaml.Node) (int, error) {
 		}
 		sources := mergeSources(v)
 		if sources == nil {
-			return k.Line, fmt.Errorf("the merge key (<<) needs a mapping or a list of mappings; Kubernetes refuses anything else")
+			return k.Line, errBadMerge
 		}
 		first := len(out)
 		// Later sources first, so that earlier ones overwrite them.

@@ -82,18 +82,53 @@ func TestMergeKeyKindIsSeen(t *testing.T) {
 }
 
 // TestMergeKeysRefused: merges Kubernetes refuses, or reads differently
-// from YAML 1.2 tools, are refused with their line.
+// from YAML 1.2 tools, are refused with their line. What Kubernetes
+// refuses is refused in a document passed through too (everywhere);
+// passed through, Kubernetes reads the rest its own way.
 func TestMergeKeysRefused(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"kind: A\nd: &d {a: 1}\nx:\n  a: 9\n  <<: *d\n", "line 5: the merge key (<<) supplies \"a\", which line 4 sets before it"},
-		{"kind: A\nx:\n  <<: 5\n", "line 3: the merge key (<<) needs a mapping or a list of mappings"},
-		{"kind: A\nx:\n  <<: [{a: 1}, 2]\n", "line 3: the merge key (<<) needs a mapping"},
-		{"kind: A\nx:\n  <<: {a: 1}\n  <<: {b: 1}\n", "line 4: duplicate key \"<<\""},
+	for _, tc := range []struct {
+		in, want   string
+		everywhere bool
+	}{
+		{"kind: A\nd: &d {a: 1}\nx:\n  a: 9\n  <<: *d\n", "line 5: the merge key (<<) supplies \"a\", which line 4 sets before it", false},
+		{"kind: A\nx:\n  <<: 5\n", "line 3: the merge key (<<) needs a mapping or a list of mappings", true},
+		{"kind: A\nx:\n  <<: [{a: 1}, 2]\n", "line 3: the merge key (<<) needs a mapping", true},
+		{"kind: A\nn: &n null\nx:\n  <<: *n\n", "line 4: the merge key (<<) needs a mapping", true},
 	} {
-		docs := Split([]byte(tc.in))
-		err := Parse(docs, KeepAll)
+		err := Parse(Split([]byte(tc.in)), KeepAll)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %q", tc.in, err, tc.want)
+		}
+		// passed through, after a kept document whose merge error comes
+		// first in the stream (it is found after the parse)
+		keepB := func(d *Doc) bool { return d.Kind == "B" }
+		in := "kind: B\nb:\n  <<: 7\n---\n" + tc.in
+		err = Parse(Split([]byte(in)), keepB)
+		if !tc.everywhere {
+			if err == nil || !strings.Contains(err.Error(), "document 1") {
+				t.Errorf("%q passed through: got %v, want only the first document's error", tc.in, err)
+			}
+			if err := Parse(Split([]byte(tc.in)), keepNone); err != nil {
+				t.Errorf("%q passed through: %v", tc.in, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "document 1") {
+			t.Errorf("%q passed through after a broken document: got %v, want the first document's error", tc.in, err)
+		}
+		if err := Parse(Split([]byte(tc.in)), keepNone); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q passed through: got %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+// TestDuplicateMergeKeyRefused: a second merge key in a mapping is a
+// duplicate key, in any document.
+func TestDuplicateMergeKeyRefused(t *testing.T) {
+	in := "kind: A\nx:\n  <<: {a: 1}\n  <<: {b: 1}\n"
+	for _, keep := range []Keep{KeepAll, keepNone} {
+		if err := Parse(Split([]byte(in)), keep); err == nil || !strings.Contains(err.Error(), "line 4: duplicate key \"<<\"") {
+			t.Errorf("got %v, want a duplicate key at line 4", err)
 		}
 	}
 }

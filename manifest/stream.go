@@ -63,6 +63,8 @@ type Doc struct {
 	aliases bool
 	// merges tells the parsed node has merge keys ("<<") to resolve.
 	merges bool
+	// badMerge is the error of a merge key in a document not kept.
+	badMerge *Error
 	// trailer is a "..." line and the directives after it, which belong
 	// to the next document; a re-encoded document is followed by them.
 	trailer []byte
@@ -291,6 +293,9 @@ func ParseRead(docs []*Doc, keep Keep, readers func(d *Doc) Reader) error {
 	}
 	budget := &aliasBudget{left: MaxAliasNodes}
 	for _, d := range docs {
+		if d.badMerge != nil {
+			return d.badMerge
+		}
 		if d.Node == nil {
 			continue
 		}
@@ -444,11 +449,19 @@ func parseOne(d *Doc, keep Keep, readers func(*Doc) Reader, last bool) error {
 			return &Error{Doc: d, Line: line + lineOffset, Msg: err.Error()}
 		}
 	}
+	merges := hasMerge(root)
 	if !kept && !keep(d) {
+		// Kubernetes refuses a merge key naming anything but mappings in
+		// a document passed through too (Parse reports it in stream order,
+		// as it does for kept ones).
+		if merges {
+			if line, err := badMergeValue(root); err != nil {
+				d.badMerge = &Error{Doc: d, Line: line + lineOffset, Msg: err.Error()}
+			}
+		}
 		return nil
 	}
 	markNonSpecific(root, text)
-	merges := hasMerge(root)
 	if !asked && readers != nil {
 		read = readers(d) // the kind was not known before the parse
 	}
