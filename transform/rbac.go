@@ -111,19 +111,12 @@ type rbacDoc struct {
 	// selectors of its aggregationRule.
 	rules       []policyRule
 	labels      map[string]string
-	aggregation []roleSelector
+	aggregation []*labelSelector // nil for one that is not a mapping
 	// A binding's roleRef, the ServiceAccounts it names (boundAccounts)
 	// and its other subjects.
 	refKind, refName string
 	accounts         []saRef
 	others           []string
-}
-
-// roleSelector is one of an aggregationRule's clusterRoleSelectors: whole
-// (nil unless a mapping), and its matchLabels alone.
-type roleSelector struct {
-	selector    *labelSelector
-	matchLabels []labelPair
 }
 
 func (d *rbacDoc) isRole() bool { return d.kind == "Role" || d.kind == "ClusterRole" }
@@ -139,8 +132,7 @@ func readRBAC(n *yaml.RNode, o report.Object) *rbacDoc {
 		d.rules = readRules(n)
 		d.labels = labelMap(labelPairs(manifest.LookupMap(n, "metadata", "labels")))
 		for _, sel := range manifest.LookupSeq(n, "aggregationRule", "clusterRoleSelectors") {
-			sn := yaml.NewRNode(sel)
-			d.aggregation = append(d.aggregation, roleSelector{parseSelector(sn), labelPairs(manifest.LookupMap(sn, "matchLabels"))})
+			d.aggregation = append(d.aggregation, parseSelector(yaml.NewRNode(sel)))
 		}
 		return d
 	}

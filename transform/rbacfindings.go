@@ -477,8 +477,7 @@ func aggregate(roles []*rbacRole) {
 		if !agg.aggregating {
 			continue
 		}
-		for _, sel := range agg.doc.aggregation {
-			s := sel.selector
+		for _, s := range agg.doc.aggregation {
 			if s == nil || s.empty() {
 				continue
 			}

@@ -20,14 +20,18 @@ func webhookRegistrars(r *rbacObjects) []saRef {
 		}
 	}
 	// An aggregated ClusterRole holds the rules of the ClusterRoles its
-	// selectors match (Kyverno binds those).
+	// selectors match (Kyverno binds those), selected as the RBAC findings
+	// select them (aggregate).
 	for _, d := range r.roles {
 		if d.kind != "ClusterRole" {
 			continue
 		}
 		for _, sel := range d.aggregation {
+			if sel == nil || sel.empty() {
+				continue
+			}
 			for _, labels := range writers {
-				if len(sel.matchLabels) > 0 && (&labelSelector{matchLabels: sel.matchLabels}).matches(labels) {
+				if sel.matches(labels) {
 					roles["ClusterRole//"+d.name] = true
 				}
 			}

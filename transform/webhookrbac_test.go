@@ -77,9 +77,40 @@ kind: RoleBinding
 metadata: {name: d, namespace: ops}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: local}
 subjects: [{kind: ServiceAccount, name: local-registrar, namespace: ops}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: by-expression
+aggregationRule:
+  clusterRoleSelectors:
+  - matchExpressions: [{key: aggregate-to-app, operator: Exists}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: empty-selector
+aggregationRule:
+  clusterRoleSelectors:
+  - {}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: e}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: by-expression}
+subjects: [{kind: ServiceAccount, name: expr-engine, namespace: ops}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: f}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: empty-selector}
+subjects: [{kind: ServiceAccount, name: empty, namespace: ops}]
 `)
+	// An aggregationRule selects as the aggregation controller does (and
+	// as the rbac findings read it): by its whole selector; an empty one
+	// is not followed.
 	got := webhookRegistrars((*Scope)(nil).rbac(nodes))
-	want := []saRef{{"ops", "webhook"}, {"ops", "policy-engine"}, {"ops", "local-registrar"}}
+	want := []saRef{{"ops", "webhook"}, {"ops", "policy-engine"}, {"ops", "local-registrar"}, {"ops", "expr-engine"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("webhookRegistrars = %v, want %v", got, want)
 	}
