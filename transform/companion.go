@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"cmp"
 	"fmt"
 	"hash/fnv"
 	"maps"
@@ -896,17 +895,9 @@ func readService(n *yaml.RNode, o report.Object) *serviceDoc {
 // read, and those among nodes (the items of a List, or every one when no
 // parse read them).
 func (s *Scope) services(nodes []*yaml.RNode) []*serviceDoc {
-	var out []*serviceDoc
+	var read []*serviceDoc
 	if s != nil {
-		out = slices.Clone(s.read.services)
+		read = s.read.services
 	}
-	for _, n := range nodes {
-		if n.YNode().Kind == yaml.MappingNode {
-			if d := readService(n, s.object(n)); d != nil {
-				out = append(out, d)
-			}
-		}
-	}
-	slices.SortStableFunc(out, func(a, b *serviceDoc) int { return cmp.Compare(a.object.Doc, b.object.Doc) })
-	return out
+	return inStreamOrder(s, read, nodes, readService, func(d *serviceDoc) int { return d.object.Doc })
 }

@@ -170,6 +170,21 @@ func (s *Scope) Read(n *yaml.RNode, o report.Object) {
 	}
 }
 
+// inStreamOrder returns the records Read took (read) and those readNode
+// takes from nodes, in stream order (doc tells a record's document): the
+// items of a List come after the documents before it.
+func inStreamOrder[R comparable](s *Scope, read []R, nodes []*yaml.RNode, readNode func(*yaml.RNode, report.Object) R, doc func(R) int) []R {
+	var zero R
+	out := slices.Clone(read)
+	for _, n := range nodes {
+		if d := readNode(n, s.object(n)); d != zero {
+			out = append(out, d)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b R) int { return cmp.Compare(doc(a), doc(b)) })
+	return out
+}
+
 // rbacObjects are the run's RBAC objects, read once per run.
 type rbacObjects struct {
 	// roles are the Roles and ClusterRoles, bindings the RoleBindings and
@@ -180,25 +195,19 @@ type rbacObjects struct {
 	registrars *accountSet
 }
 
-// rbac returns the run's RBAC objects: those ReadRBAC read, and those
+// rbac returns the run's RBAC objects: those Read read, and those
 // among nodes (the items of a List, or every one when no parse read
 // them), the first time.
 func (s *Scope) rbac(nodes []*yaml.RNode) *rbacObjects {
 	if s != nil && s.rbacObjects != nil {
 		return s.rbacObjects
 	}
-	var docs []*rbacDoc
+	var read []*rbacDoc
 	if s != nil {
-		docs = slices.Clone(s.read.rbac)
+		read = s.read.rbac
 	}
-	for _, n := range nodes {
-		if d := readRBAC(n, s.object(n)); d != nil {
-			docs = append(docs, d)
-		}
-	}
-	slices.SortStableFunc(docs, func(a, b *rbacDoc) int { return cmp.Compare(a.object.Doc, b.object.Doc) })
 	r := &rbacObjects{}
-	for _, d := range docs {
+	for _, d := range inStreamOrder(s, read, nodes, readRBAC, func(d *rbacDoc) int { return d.object.Doc }) {
 		if d.isRole() {
 			r.roles = append(r.roles, d)
 		} else {
