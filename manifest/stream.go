@@ -386,9 +386,10 @@ func parseOne(d *Doc, keep Keep, readers func(*Doc) Reader, last bool) error {
 	if scanned && !kept {
 		return nil // well-formed, and no tree needed
 	}
+	// A scanned document is kept here, and its kind known before the
+	// parse; another's is known after it.
 	var read Reader
-	asked := kept && readers != nil
-	if asked {
+	if scanned && readers != nil {
 		read = readers(d)
 	}
 	var node *yaml.Node
@@ -462,8 +463,8 @@ func parseOne(d *Doc, keep Keep, readers func(*Doc) Reader, last bool) error {
 		return nil
 	}
 	markNonSpecific(root, text)
-	if !asked && readers != nil {
-		read = readers(d) // the kind was not known before the parse
+	if !scanned && readers != nil {
+		read = readers(d)
 	}
 	if read != nil && !aliases && !merges {
 		read(d, yaml.NewRNode(root))
