@@ -6,6 +6,7 @@ package harden
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -60,7 +61,7 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 	hugeheap.Reserve(func() int { return heapGrowth(docs, kept) })
 	// The documents the filters only read (RBAC objects, Services) are
 	// read as they are parsed, and no tree of them is kept.
-	readErrs := make([]error, len(docs))
+	readErrs := make([]*manifest.Error, len(docs))
 	readers := func(d *manifest.Doc) manifest.Reader {
 		if !readOnly || !scope.ReadsOnly(d.APIVersion, d.Kind) {
 			return nil
@@ -85,10 +86,16 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 		return nil
 	})
 	// the first error in stream order, of a document read or kept
-	for i, e := range readErrs {
-		if e != nil && (err == nil || i < err.(*manifest.Error).Doc.Index) {
-			return nil, false, e
+	var first *manifest.Error
+	errors.As(err, &first)
+	for _, e := range readErrs {
+		if e != nil && (first == nil || e.Doc.Index < first.Doc.Index) {
+			first = e
+			break
 		}
+	}
+	if first != nil {
+		return nil, false, first
 	}
 	if err != nil {
 		return nil, false, err
@@ -100,7 +107,7 @@ func parseStream(in []byte, scope *transform.Scope) (_ []*manifest.Doc, cr bool,
 // readOnly lets the tests keep every tree, as before documents were read.
 var readOnly = true
 
-func typeError(d *manifest.Doc, err *manifest.TypeError) error {
+func typeError(d *manifest.Doc, err *manifest.TypeError) *manifest.Error {
 	return &manifest.Error{Doc: d, Line: d.StreamLine(err.Line), Msg: err.Error()}
 }
 

@@ -78,3 +78,20 @@ func isRBACKind(k string) bool {
 func hasAnchor(raw []byte) bool {
 	return bytes.Contains(raw, []byte("&")) || bytes.Contains(raw, []byte("<<"))
 }
+
+// TestReadTypeErrorsInStreamOrder: a type error of a document read as it
+// is parsed and one of a document kept are reported first in the stream,
+// whichever comes first.
+func TestReadTypeErrorsInStreamOrder(t *testing.T) {
+	role := "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n- apiGroups: \"x\"\n  verbs: [get]\n"
+	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: \"three\"\n"
+	for _, c := range []struct{ in, want string }{
+		{"---\n" + role + "---\n" + deploy, "document 1 (ClusterRole r)"},
+		{"---\n" + deploy + "---\n" + role, "document 1 (Deployment d)"},
+	} {
+		_, err := Run([]byte(c.in), transform.DefaultConfig(), nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want the error of %s", err, c.want)
+		}
+	}
+}
